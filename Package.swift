@@ -1,0 +1,42 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Dependency arrows go one way (DESIGN.md §1): Tensor ← NN ← Model ← RL → Rewards → Shapes/Imaging.
+let release: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+let package = Package(
+    name: "flowrl",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "flowrl", targets: ["flowrl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "CPNG", path: "Sources/CPNG", linkerSettings: [.linkedLibrary("png16")]),
+        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: release),
+        .target(name: "NN", dependencies: ["Tensor"], swiftSettings: release),
+        .target(name: "Imaging", dependencies: ["CPNG", "Tensor"], swiftSettings: release),
+        .target(name: "Shapes", dependencies: ["Tensor", "Imaging"], swiftSettings: release),
+        .target(name: "Model", dependencies: ["Tensor", "NN", "Shapes", "Imaging"], swiftSettings: release),
+        .target(name: "Rewards", dependencies: ["Tensor", "NN", "Shapes", "Imaging"], swiftSettings: release),
+        .target(name: "RL", dependencies: ["Tensor", "NN", "Model", "Rewards", "Shapes", "Imaging"],
+                swiftSettings: release),
+        .executableTarget(name: "flowrl",
+                          dependencies: ["Tensor", "NN", "Imaging", "Shapes", "Model", "Rewards", "RL",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          swiftSettings: release),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "NNTests", dependencies: ["Tensor", "NN"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Tensor"]),
+        .testTarget(name: "ShapesTests", dependencies: ["Shapes", "Imaging", "Tensor"]),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "NN", "Tensor", "Shapes"]),
+        .testTarget(name: "RewardsTests", dependencies: ["Rewards", "Shapes", "Imaging", "Tensor"]),
+        .testTarget(name: "RLTests", dependencies: ["RL", "Model", "NN", "Tensor", "Rewards"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "CLITests", dependencies: ["flowrl"]),
+    ]
+)

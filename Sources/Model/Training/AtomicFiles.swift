@@ -1,0 +1,54 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// File writes that never leave a half-written file behind: write a temporary file beside the
+/// target, fsync it, rename it over the target, fsync the directory.
+public enum AtomicFiles {
+    public static func write(_ data: Data, to path: String) throws {
+        let tmp = path + ".tmp-\(getpid())"
+        guard FileManager.default.createFile(atPath: tmp, contents: data) else {
+            throw FileError.notWritable(path)
+        }
+        try fsyncPath(tmp)
+        guard rename(tmp, path) == 0 else {
+            unlink(tmp)
+            throw FileError.notWritable(path)
+        }
+        try? fsyncPath((path as NSString).deletingLastPathComponent)
+    }
+
+    /// Flushes a file or directory to disk.
+    public static func fsyncPath(_ path: String) throws {
+        let fd = open(path.isEmpty ? "." : path, O_RDONLY)
+        guard fd >= 0 else { throw FileError.notWritable(path) }
+        defer { close(fd) }
+        _ = fsync(fd)
+    }
+
+    /// Creates a directory and its parents, with an error naming it when that fails.
+    public static func makeDirectory(_ path: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw FileError.notWritable(path)
+        }
+        guard FileManager.default.isWritableFile(atPath: path) else { throw FileError.notWritable(path) }
+    }
+}
+
+/// File-system errors a user can cause, each naming the path.
+public enum FileError: Error, CustomStringConvertible, Equatable {
+    case notWritable(String)
+    case missing(String)
+    case unreadable(String, String)
+
+    public var description: String {
+        switch self {
+        case .notWritable(let p): return "cannot write \(p) (is the directory writable?)"
+        case .missing(let p): return "\(p) does not exist"
+        case let .unreadable(p, why): return "cannot read \(p): \(why)"
+        }
+    }
+}

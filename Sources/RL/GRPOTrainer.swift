@@ -1,0 +1,152 @@
+import Foundation
+import Imaging
+import Model
+import NN
+import Rewards
+import Shapes
+import Tensor
+
+/// GRPO for a flow-matching policy (Flow-GRPO, Liu et al. 2025), one `iterate()` per iteration:
+///
+/// 1. sample P prompts; roll out G SDE trajectories each, storing x_k, μ_old, log p_old;
+/// 2. score the final images with the reward; group-relative advantages per prompt;
+/// 3. for `inner_epochs` passes over shuffled mini-batches of trajectories (all trained steps of
+///    each): recompute μ_θ and log p_θ, let the policy loss turn them into a surrogate and its
+///    gradient, add β·KL(μ_θ ‖ μ_ref) against the frozen base model, backpropagate through the
+///    network, clip, AdamW, EMA.
+///
+/// Everything random in iteration n comes from RNG(derive(seed, n, …)), so a run resumed from a
+/// checkpoint repeats the uninterrupted run exactly.
+public final class GRPOTrainer {
+    public let config: TrainConfig
+    public let network: VelocityNetwork
+    public var params: Parameters
+    public let reference: Parameters
+    public var optimizer: AdamW
+    public var ema: EMA
+    public var loss: any PolicyLoss
+    public let reward: any Reward
+    public let prompts: [String]
+    /// Iterations completed.
+    public var iteration: Int
+    let tokenizer: Tokenizer
+    let promptCategories: [String: String]
+    /// Rows of a mini-batch: trajectories × trained steps.
+    let rowsPerMiniBatch: Int
+
+    public init(config: TrainConfig, modelConfig: ModelConfig, base: Parameters, reward: any Reward,
+                prompts: [String], resume: TrainingCheckpoint? = nil) throws {
+        self.config = config
+        self.reward = reward
+        self.prompts = prompts
+        tokenizer = Tokenizer(maxTokens: modelConfig.maxTextTokens)
+        var cats: [String: String] = [:]
+        for p in prompts { cats[p] = (try? Caption.parse(p))?.category.rawValue ?? "other" }
+        promptCategories = cats
+        let K = config.rollout.trainedSteps
+        rowsPerMiniBatch = config.miniBatch * K
+        let guided = config.rolloutCFG != 1
+        network = VelocityNetwork(config: modelConfig, maxBatch: max(rowsPerMiniBatch * (guided ? 2 : 1), 16))
+        reference = base
+        loss = try PolicyLosses.make(config.algo, config: config)
+        if let r = resume {
+            params = r.params; optimizer = r.optimizer; ema = r.ema
+            let state = (try? JSONSerialization.jsonObject(with: r.state)) as? [String: Any] ?? [:]
+            iteration = state["iteration"] as? Int ?? 0
+            if let s = state["loss_state"] as? [String: Double] { loss.state = s }
+        } else {
+            params = base
+            optimizer = AdamW(parameterCount: base.count, lr: config.lr, weightDecay: config.weightDecay)
+            ema = EMA(values: base.values, maxDecay: config.emaDecay)
+            iteration = 0
+        }
+        optimizer.lr = config.lr
+        optimizer.weightDecay = config.weightDecay
+        for p in prompts { _ = try tokenizer.encode(p) }
+    }
+
+    /// The training state for a checkpoint.
+    public func checkpoint() -> TrainingCheckpoint {
+        let state: [String: Any] = ["iteration": iteration, "seed": config.seed, "loss_state": loss.state]
+        let data = (try? JSONSerialization.data(withJSONObject: state, options: [.sortedKeys])) ?? Data()
+        return TrainingCheckpoint(config: network.config, params: params, optimizer: optimizer, ema: ema, state: data)
+    }
+
+    /// EMA weights as parameters (for evaluation and grids).
+    public var emaParameters: Parameters {
+        var p = params
+        p.values = ema.shadow
+        return p
+    }
+
+    /// Prompts of iteration n: P distinct prompts drawn from the training list.
+    func iterationPrompts(_ n: Int) -> [String] {
+        var rng = RNG(seed: RNG.derive(config.seed, n, 0))
+        var order = Array(prompts.indices)
+        rng.shuffle(&order)
+        return (0..<config.promptsPerIteration).map { prompts[order[$0 % order.count]] }
+    }
+
+    /// One GRPO iteration: rollout, reward, advantages, updates. Returns what was measured.
+    public func iterate(diagnostics: Bool = false) throws -> IterationStats {
+        let n = iteration
+        let P = config.promptsPerIteration, G = config.groupSize
+        let opts = config.rollout
+        var stats = IterationStats(iteration: n + 1, trainedSteps: opts.trainedSteps)
+        let chosen = iterationPrompts(n)
+        var tokens: [Int32] = [], seeds: [UInt64] = [], samplePrompts: [String] = []
+        for (p, prompt) in chosen.enumerated() {
+            let ids = try tokenizer.encode(prompt)
+            for g in 0..<G {
+                tokens += ids
+                seeds.append(RNG.derive(config.seed, n, 1, p, g))
+                samplePrompts.append(prompt)
+            }
+        }
+        // 1. rollout
+        var t0 = Date()
+        let batch = SDESampler.rollout(network: network, params: params, tokens: tokens, seeds: seeds, options: opts)
+        stats.rolloutSeconds = Date().timeIntervalSince(t0)
+        // 2. reward
+        t0 = Date()
+        let D = batch.elements, side = network.config.imageSize
+        let finals = batch.finalImages
+        let images = (0..<batch.count).map { Image(floats: finals[($0 * D)..<(($0 + 1) * D)], width: side, height: side) }
+        let scores = try reward.score(images: images, prompts: samplePrompts)
+        stats.rewardSeconds = Date().timeIntervalSince(t0)
+        stats.recordRewards(scores, prompts: samplePrompts, categories: promptCategories)
+        if let bad = scores.total.first(where: { !$0.isFinite }) {
+            stats.skipped = "non-finite reward (\(bad))"
+            iteration += 1
+            return stats
+        }
+        let adv = Advantages.compute(rewards: scores.total, groupSize: G, globalStd: config.globalStd,
+                                     clip: config.advantageClip)
+        stats.zeroStdRatio = adv.zeroStdRatio
+        // 3. updates
+        t0 = Date()
+        var rng = RNG(seed: RNG.derive(config.seed, n, 2))
+        var batches: [PolicyBatch] = [], outputs: [PolicyLossOutput] = []
+        var firstMiniBatch = true
+        for _ in 0..<config.innerEpochs {
+            var order = Array(0..<(P * G))
+            rng.shuffle(&order)
+            for start in stride(from: 0, to: order.count, by: config.miniBatch) {
+                let members = Array(order[start..<min(start + config.miniBatch, order.count)])
+                let result = try update(batch, members: members, advantages: adv.values,
+                                        perStepGradNorms: diagnostics && firstMiniBatch, stats: &stats)
+                firstMiniBatch = false
+                if let r = result { batches.append(r.0); outputs.append(r.1) } else { break }
+            }
+            if stats.skipped != nil { break }
+        }
+        stats.updateSeconds = Date().timeIntervalSince(t0)
+        stats.lr = optimizer.lr
+        // The split is judged by the bounds this iteration used, before an adaptive loss moves them.
+        stats.finish(batches: batches, outputs: outputs, bounds: loss.clipBounds)
+        loss.endIteration(batches: batches, outputs: outputs)
+        stats.lossState = loss.state
+        iteration += 1
+        return stats
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import Model
+
+/// Every setting of a GRPO run (`flowrl train`), saved in the run's config.json.
+/// Keys are the snake_case forms of the command-line flags; `--config FILE.json` takes the same keys.
+public struct TrainConfig: Codable, Equatable, Sendable {
+    /// Model directory the policy starts from (and the frozen KL reference).
+    public var base: String = "models/base"
+    /// Training prompts (one caption per line) and held-out evaluation prompts.
+    public var trainPrompts: String = "prompts/train.txt"
+    public var testPrompts: String = "prompts/test.txt"
+    /// Reward spec (see `RewardRegistry`), e.g. "geneval" or "geneval:1,compress:0.1".
+    public var reward: String = "geneval"
+    /// Policy loss: flow-grpo, grpo-guard, … (see `PolicyLosses`).
+    public var algo: String = "flow-grpo"
+    public var iterations: Int = 150
+    /// Prompts per iteration (P) and samples per prompt (G).
+    public var promptsPerIteration: Int = 8
+    public var groupSize: Int = 8
+    /// Trajectories per mini-batch; each contributes all its trained steps.
+    public var miniBatch: Int = 8
+    /// Passes over the iteration's trajectories (μ in the GRPO papers).
+    public var innerEpochs: Int = 1
+    public var steps: Int = 10
+    public var shift: Float = 3
+    public var noiseLevel: Float = 0.7
+    public var rolloutCFG: Float = 1
+    public var lr: Float = 1e-4
+    public var weightDecay: Float = 1e-4
+    public var gradClip: Float = 1
+    public var emaDecay: Float = 0.95
+    /// KL penalty β against the frozen base model.
+    public var klBeta: Float = 0.01
+    /// Clip range ε of the ratio (calibrated for D = 3072, see README).
+    public var clipEpsilon: Float = 2e-3
+    public var globalStd: Bool = false
+    public var advantageClip: Float = 5
+    public var seed: UInt64 = 0
+    public var evalEvery: Int = 25
+    /// Images per held-out prompt at evaluation, and the evaluation sampler.
+    public var evalSeeds: Int = 4
+    public var evalSteps: Int = 20
+    public var evalCFG: Float = 3
+    public var checkpointEvery: Int = 10
+    public var threads: Int = 2
+    /// Consecutive non-finite iterations tolerated before the run stops.
+    public var maxNonFinite: Int = 3
+    /// GRPO-Guard switches (for ablations): RatioNorm and 1/|dt| reweighting.
+    public var ratioNorm: Bool = true
+    public var reweight: Bool = true
+    /// Denoising steps per ratio segment of `sspo` and `st-ppo` (1 = per-step ratios).
+    public var segmentSteps: Int = 3
+    /// BAPO's target share ρ₀ of the positive-advantage rows in the loss (paper: 0.5).
+    public var bapoTarget: Float = 0.5
+    /// ST-PPO: rows whose |log ρ| exceeds this many ε are down-weighted.
+    public var stPPOTolerance: Float = 2
+
+    public init() {}
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case base, trainPrompts = "train_prompts", testPrompts = "test_prompts", reward, algo, iterations
+        case promptsPerIteration = "prompts_per_iteration", groupSize = "group_size", miniBatch = "mini_batch"
+        case innerEpochs = "inner_epochs", steps, shift, noiseLevel = "noise_level", rolloutCFG = "rollout_cfg"
+        case lr, weightDecay = "weight_decay", gradClip = "grad_clip", emaDecay = "ema_decay", klBeta = "kl_beta"
+        case clipEpsilon = "clip_epsilon", globalStd = "global_std", advantageClip = "advantage_clip", seed
+        case evalEvery = "eval_every", evalSeeds = "eval_seeds", evalSteps = "eval_steps", evalCFG = "eval_cfg"
+        case checkpointEvery = "checkpoint_every", threads, maxNonFinite = "max_non_finite"
+        case ratioNorm = "ratio_norm", reweight
+        case segmentSteps = "segment_steps", bapoTarget = "bapo_target", stPPOTolerance = "st_ppo_tolerance"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        var d = TrainConfig()
+        func get<T: Decodable>(_ key: CodingKeys, _ path: WritableKeyPath<TrainConfig, T>) throws {
+            if let v = try c.decodeIfPresent(T.self, forKey: key) { d[keyPath: path] = v }
+        }
+        try get(.base, \.base); try get(.trainPrompts, \.trainPrompts); try get(.testPrompts, \.testPrompts)
+        try get(.reward, \.reward); try get(.algo, \.algo); try get(.iterations, \.iterations)
+        try get(.promptsPerIteration, \.promptsPerIteration); try get(.groupSize, \.groupSize)
+        try get(.miniBatch, \.miniBatch); try get(.innerEpochs, \.innerEpochs); try get(.steps, \.steps)
+        try get(.shift, \.shift); try get(.noiseLevel, \.noiseLevel); try get(.rolloutCFG, \.rolloutCFG)
+        try get(.lr, \.lr); try get(.weightDecay, \.weightDecay); try get(.gradClip, \.gradClip)
+        try get(.emaDecay, \.emaDecay); try get(.klBeta, \.klBeta); try get(.clipEpsilon, \.clipEpsilon)
+        try get(.globalStd, \.globalStd); try get(.advantageClip, \.advantageClip); try get(.seed, \.seed)
+        try get(.evalEvery, \.evalEvery); try get(.evalSeeds, \.evalSeeds); try get(.evalSteps, \.evalSteps)
+        try get(.evalCFG, \.evalCFG); try get(.checkpointEvery, \.checkpointEvery); try get(.threads, \.threads)
+        try get(.maxNonFinite, \.maxNonFinite); try get(.ratioNorm, \.ratioNorm); try get(.reweight, \.reweight)
+        try get(.segmentSteps, \.segmentSteps); try get(.bapoTarget, \.bapoTarget)
+        try get(.stPPOTolerance, \.stPPOTolerance)
+        self = d
+    }
+
+    /// A sentence naming the first bad setting, or nil.
+    public var problem: String? {
+        let positive: [(String, Int)] = [("iterations", iterations), ("prompts_per_iteration", promptsPerIteration),
+                                         ("group_size", groupSize), ("mini_batch", miniBatch), ("inner_epochs", innerEpochs),
+                                         ("steps", steps), ("eval_every", evalEvery), ("eval_seeds", evalSeeds),
+                                         ("eval_steps", evalSteps), ("checkpoint_every", checkpointEvery),
+                                         ("threads", threads), ("max_non_finite", maxNonFinite),
+                                         ("segment_steps", segmentSteps)]
+        for (name, v) in positive where v <= 0 { return "\(name) must be positive, got \(v)" }
+        if groupSize < 2 { return "group_size must be at least 2 (advantages compare samples of a group)" }
+        if steps < 2 { return "steps must be at least 2" }
+        if !(lr > 0) { return "lr must be positive, got \(lr)" }
+        if !(clipEpsilon > 0) { return "clip_epsilon must be positive, got \(clipEpsilon)" }
+        if klBeta < 0 { return "kl_beta must not be negative" }
+        if !(noiseLevel > 0) { return "noise_level must be positive (the SDE needs noise for log-probs)" }
+        if !(shift > 0) { return "shift must be positive" }
+        if !(0..<1).contains(emaDecay) { return "ema_decay must be in [0, 1)" }
+        if !(bapoTarget > 0 && bapoTarget < 1) { return "bapo_target must be between 0 and 1, got \(bapoTarget)" }
+        if !(stPPOTolerance > 0) { return "st_ppo_tolerance must be positive, got \(stPPOTolerance)" }
+        return nil
+    }
+
+    /// The rollout sampler these settings describe.
+    public var rollout: RolloutOptions {
+        RolloutOptions(steps: steps, shift: shift, noiseLevel: noiseLevel, cfgScale: rolloutCFG)
+    }
+
+    /// The held-out evaluation these settings describe.
+    public var evaluation: EvalOptions {
+        var e = EvalOptions()
+        e.seedsPerPrompt = evalSeeds
+        e.sampler = ODESamplerOptions(steps: evalSteps, shift: 1, cfgScale: evalCFG)
+        return e
+    }
+}

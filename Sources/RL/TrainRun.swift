@@ -1,0 +1,174 @@
+import Foundation
+import Imaging
+import Model
+import NN
+import Rewards
+import Shapes
+import Tensor
+
+/// A GRPO run directory (DESIGN.md §6): config.json, metrics.jsonl, grids/step_NNNNNN.png,
+/// ckpt/step_NNNNNN/ and, at the end or on interrupt, the EMA policy exported as model/.
+public struct TrainRun {
+    public var directory: String
+    public var config: TrainConfig
+    public var resume: Bool
+    /// Rows of the sample grids: a fixed selection of held-out prompts, the same in every run.
+    public var gridPromptCount = 8
+    /// Where progress and summaries go (stderr by default).
+    public var log: (String) -> Void = { printError($0) }
+
+    public init(directory: String, config: TrainConfig, resume: Bool) {
+        self.directory = directory; self.config = config; self.resume = resume
+    }
+
+    /// Runs to `config.iterations` (or until SIGINT/SIGTERM); returns the exit code.
+    @discardableResult
+    public func run() throws -> Int32 {
+        Parallel.configure(threads: config.threads)
+        let (modelConfig, base) = try ModelCheckpoint.load(directory: config.base)
+        let trainPrompts = try TrainRun.readPrompts(config.trainPrompts)
+        let testPrompts = try TrainRun.readPrompts(config.testPrompts)
+        let reward = try RewardRegistry.make(config.reward)
+        var resumeFrom: TrainingCheckpoint? = nil
+        if resume {
+            guard let dir = CheckpointStore.latest(run: directory) else { throw CheckpointError.noCheckpoint(directory + "/ckpt") }
+            resumeFrom = try CheckpointStore.load(dir, optimizerTemplate: AdamW(parameterCount: 0))
+            guard resumeFrom!.config == modelConfig else {
+                throw TrainError.modelMismatch("checkpoint \(dir) was trained from a different model than \(config.base)")
+            }
+        } else if !CheckpointStore.completeSteps(run: directory).isEmpty {
+            throw RunError.exists(directory)
+        }
+        let trainer = try GRPOTrainer(config: config, modelConfig: modelConfig, base: base, reward: reward,
+                                      prompts: trainPrompts, resume: resumeFrom)
+        try AtomicFiles.makeDirectory(directory + "/grids")
+        try writeConfig(modelConfig)
+        let metrics = try MetricsLog(path: directory + "/metrics.jsonl", truncateAfterStep: trainer.iteration)
+        let gridPrompts = TrainRun.gridPrompts(testPrompts, count: gridPromptCount)
+        let evalNet = VelocityNetwork(config: modelConfig, maxBatch: 64)
+        Interrupt.install()
+        if trainer.iteration == 0 {
+            try evaluate(trainer, evalNet, testPrompts, gridPrompts, metrics)
+        }
+        let progress = Progress(total: config.iterations, label: "train")
+        var nonFinite = 0
+        while trainer.iteration < config.iterations {
+            let diagnostics = (trainer.iteration + 1) % config.evalEvery == 0
+            let stats = try trainer.iterate(diagnostics: diagnostics)
+            metrics.append(stats.record)
+            if let cause = stats.skipped {
+                nonFinite += 1
+                log("iteration \(stats.iteration): update skipped (\(cause))")
+                if nonFinite >= config.maxNonFinite {
+                    progress.finishLine()
+                    throw TrainError.nonFinite(cause, nonFinite)
+                }
+            } else {
+                nonFinite = 0
+            }
+            progress.update(trainer.iteration, String(format: "reward %.3f  clipfrac %.3f  kl %.2e  %.1fs/it",
+                                                       stats.rewardMean, stats.clipFraction, stats.kl,
+                                                       stats.rolloutSeconds + stats.rewardSeconds + stats.updateSeconds))
+            let last = trainer.iteration == config.iterations
+            if trainer.iteration % config.evalEvery == 0 || last {
+                try evaluate(trainer, evalNet, testPrompts, gridPrompts, metrics)
+            }
+            if trainer.iteration % config.checkpointEvery == 0 || last || Interrupt.signal != nil {
+                try saveCheckpoint(trainer, modelConfig)
+            }
+            if Interrupt.signal != nil {
+                progress.finishLine()
+                log("interrupted after iteration \(trainer.iteration); checkpoint saved, continue with --resume")
+                return Interrupt.exitCode
+            }
+        }
+        return 0
+    }
+
+    func saveCheckpoint(_ trainer: GRPOTrainer, _ modelConfig: ModelConfig) throws {
+        try CheckpointStore.save(run: directory, step: trainer.iteration, trainer.checkpoint())
+        try ModelCheckpoint.save(directory: directory + "/model", config: modelConfig, params: trainer.emaParameters,
+                                 metadata: ["step": String(trainer.iteration), "source": "flowrl train (EMA weights)"])
+    }
+
+    /// Held-out strict accuracy of the EMA policy, logged as an eval record, and the sample grid.
+    func evaluate(_ trainer: GRPOTrainer, _ net: VelocityNetwork, _ prompts: [String], _ gridPrompts: [String],
+                  _ metrics: MetricsLog) throws {
+        let start = Date()
+        let result = try Evaluator.evaluate(network: net, params: trainer.emaParameters, prompts: prompts,
+                                            options: config.evaluation)
+        var record: [String: Any] = ["step": trainer.iteration, "kind": "eval",
+                                     "eval_strict": result.overall.accuracy, "eval_partial": result.overall.partial,
+                                     "eval_seconds": Date().timeIntervalSince(start)]
+        for (k, s) in result.categories { record["eval_strict_\(k)"] = s.accuracy }
+        metrics.append(record)
+        log(String(format: "eval at iteration %d: strict %.1f%% (partial %.3f)", trainer.iteration,
+                   result.overall.accuracy * 100, result.overall.partial))
+        // The grid reuses the evaluation's images: same prompts and seeds in every run, so grids
+        // of different steps and runs line up cell by cell.
+        let K = config.evalSeeds, side = net.config.imageSize
+        let rows = gridPrompts.map { p -> [Image] in
+            let i = prompts.firstIndex(of: p)!
+            return (0..<min(K, 4)).map { j in Image(floats: result.images[i * K + j], width: side, height: side).upscaled(by: 4) }
+        }
+        let title = "\(config.algo)  iteration \(trainer.iteration)  strict \(String(format: "%.1f%%", result.overall.accuracy * 100))"
+        let grid = Grid.render(rows, rowLabels: gridPrompts, title: title, style: GridStyle(maxLabelWidth: 160))
+        try PNG.write(grid, to: directory + "/grids/" + String(format: "step_%06d.png", trainer.iteration),
+                      text: [("step", String(trainer.iteration)), ("algo", config.algo), ("reward", config.reward)])
+    }
+
+    func writeConfig(_ model: ModelConfig) throws {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        var all = try JSONSerialization.jsonObject(with: enc.encode(config)) as! [String: Any]
+        all["model"] = try JSONSerialization.jsonObject(with: enc.encode(model))
+        if let commit = TrainRun.gitCommit() { all["git_commit"] = commit }
+        try AtomicFiles.write(JSONSerialization.data(withJSONObject: all, options: [.prettyPrinted, .sortedKeys]),
+                              to: directory + "/config.json")
+    }
+
+    /// A fixed spread of held-out prompts over the categories, for the grids.
+    static func gridPrompts(_ prompts: [String], count: Int) -> [String] {
+        var byCategory: [String: [String]] = [:]
+        for p in prompts { byCategory[(try? Caption.parse(p))?.category.rawValue ?? "", default: []].append(p) }
+        var out: [String] = []
+        var round = 0
+        while out.count < min(count, prompts.count) {
+            var added = false
+            for c in CaptionCategory.allCases {
+                if let list = byCategory[c.rawValue], round < list.count, out.count < count {
+                    out.append(list[round]); added = true
+                }
+            }
+            if !added { break }
+            round += 1
+        }
+        return out
+    }
+
+    /// One caption per line; every caption must parse.
+    public static func readPrompts(_ path: String) throws -> [String] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw TrainError.promptFile(path, "does not exist") }
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.hasPrefix("#") }
+        guard !lines.isEmpty else { throw TrainError.promptFile(path, "has no prompts") }
+        for (n, l) in lines.enumerated() {
+            do { _ = try Caption.parse(l) } catch { throw TrainError.promptFile(path, "line \(n + 1): \(error)") }
+        }
+        return lines
+    }
+
+    static func gitCommit() -> String? {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["git", "rev-parse", "HEAD"]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return nil }
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { return nil }
+        return String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}

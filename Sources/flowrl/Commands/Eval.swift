@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import Model
+import RL
+import Shapes
+import Tensor
+
+/// `flowrl eval`: strict judge accuracy of a checkpoint on held-out prompts, per category.
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Judge K fixed-seed images per held-out prompt and report strict accuracy per category.")
+
+    @Option(help: "Prompt file, one caption per line.") var prompts: String = "prompts/test.txt"
+    @Option(help: "Images per prompt (fixed seeds).") var seeds: Int = 4
+    @Option(help: "Euler steps.") var steps: Int = 20
+    @Option(help: "Classifier-free guidance scale (1 = off).") var cfg: Float = 3
+    @Option(help: "Seed from which the per-image seeds derive.") var seed: UInt64 = 20_261_130
+    @Flag(help: "Print JSON instead of a table.") var json = false
+    @OptionGroup var checkpoint: CheckpointOptions
+    @OptionGroup var threading: ThreadOptions
+
+    func validate() throws {
+        guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1, got \(seeds)") }
+        guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
+        guard cfg >= 0 else { throw ValidationError("--cfg must not be negative") }
+    }
+
+    func run() throws {
+        Parallel.configure(threads: threading.threads)
+        let list = try readPrompts(prompts)
+        for p in list { _ = try Caption.parse(p) }
+        let (config, params) = try checkpoint.load()
+        var options = EvalOptions()
+        options.seedsPerPrompt = seeds
+        options.sampler = ODESamplerOptions(steps: steps, shift: 1, cfgScale: cfg)
+        options.seed = seed
+        let net = VelocityNetwork(config: config, maxBatch: 64)
+        let start = Date()
+        let result = try Evaluator.evaluate(network: net, params: params, prompts: list, options: options)
+        if json {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try enc.encode(result), as: UTF8.self))
+            return
+        }
+        print("checkpoint \(checkpoint.resolvedDirectory), \(list.count) prompts × \(seeds) seeds, \(steps) Euler steps, cfg \(cfg)")
+        func row(_ name: String, _ s: CategoryScore) -> String {
+            name.padding(toLength: 12, withPad: " ", startingAt: 0)
+                + String(format: " %7d %8.1f%% %8.3f", s.images, s.accuracy * 100, s.partial)
+        }
+        print("category      images    strict  partial")
+        for cat in CaptionCategory.allCases {
+            if let s = result.categories[cat.rawValue] { print(row(cat.rawValue, s)) }
+        }
+        print(row("overall", result.overall))
+        print(String(format: "(%.1f s)", Date().timeIntervalSince(start)))
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import Model
+import Shapes
+
+/// `flowrl pretrain`: rectified-flow pretraining of the base model on the shapes world.
+struct Pretrain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Pretrain the velocity network on rendered shapes scenes (resumable).")
+
+    @Option(name: .customLong("run"), help: "Run directory (created); checkpoints, metrics.jsonl and grids go there.")
+    var runDirectory: String = "outputs/pretrain/base"
+    @Flag(help: "Continue the run from its newest complete checkpoint.")
+    var resume = false
+    @Option(help: "JSON file with pretrain settings (keys as in config.json's \"pretrain\"); flags override it.")
+    var config: String?
+    @Option(help: "Total optimizer steps.") var steps: Int?
+    @Option(name: .customLong("batch-size"), help: "Images per step.") var batchSize: Int?
+    @Option(help: "Peak learning rate.") var lr: Float?
+    @Option(name: .customLong("warmup-steps"), help: "Linear warm-up steps.") var warmupSteps: Int?
+    @Option(help: "Seed of initialisation and data.") var seed: UInt64?
+    @Option(name: .customLong("checkpoint-every"), help: "Steps between checkpoints.") var checkpointEvery: Int?
+    @Option(name: .customLong("sample-every"), help: "Steps between sample grids.") var sampleEvery: Int?
+    @Option(help: "Transformer width.") var width: Int = 128
+    @Option(help: "Transformer depth.") var depth: Int = 6
+    @Option(help: "Attention heads.") var heads: Int = 4
+    @Option(help: "Held-out captions never trained on.") var holdout: String = "prompts/test.txt"
+    @OptionGroup var threading: ThreadOptions
+
+    func validate() throws {
+        for (name, v) in [("steps", steps), ("batch-size", batchSize), ("checkpoint-every", checkpointEvery),
+                          ("sample-every", sampleEvery), ("width", width), ("depth", depth), ("heads", heads)] {
+            if let v, v <= 0 { throw ValidationError("--\(name) must be positive, got \(v)") }
+        }
+    }
+
+    func run() throws {
+        var cfg = PretrainConfig()
+        if let path = config { cfg = try loadJSONConfig(PretrainConfig.self, path: path, keys: PretrainConfig.CodingKeys.allKeys) }
+        if let steps { cfg.steps = steps }
+        if let batchSize { cfg.batchSize = batchSize }
+        if let lr { cfg.lr = lr }
+        if let warmupSteps { cfg.warmupSteps = warmupSteps }
+        if let seed { cfg.seed = seed }
+        if let checkpointEvery { cfg.checkpointEvery = checkpointEvery }
+        if let sampleEvery { cfg.sampleEvery = sampleEvery }
+        cfg.threads = threading.threads
+        if let problem = cfg.problem { throw ValidationError(problem) }
+        var model = ModelConfig()
+        model.width = width; model.depth = depth; model.heads = heads
+        if let problem = model.problem { throw ValidationError(problem) }
+        let heldOut = FileManager.default.fileExists(atPath: holdout) ? try readPrompts(holdout) : []
+        let gridPrompts = ["a red circle", "two blue squares", "a green triangle and a yellow circle",
+                           "three white triangles", "a purple square to the left of a red circle",
+                           "a yellow circle above a blue triangle"]
+        let job = PretrainRun(directory: runDirectory, config: cfg, model: model, resume: resume, heldOut: heldOut,
+                              gridPrompts: gridPrompts)
+        let code = try job.run()
+        if code != 0 { throw ExitCode(code) }
+    }
+}
+
+/// Loads a JSON settings file strictly, with an error naming the file.
+func loadJSONConfig<T: Decodable>(_ type: T.Type, path: String, keys: Set<String>) throws -> T {
+    guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("config file \(path) does not exist") }
+    do { return try StrictJSON.decode(T.self, from: data, allowedKeys: keys) } catch {
+        throw ValidationError("config file \(path): \(error)")
+    }
+}

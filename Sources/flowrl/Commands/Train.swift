@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import Model
+import RL
+
+/// `flowrl train`: GRPO post-training of the base model, with grids and metrics per run.
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Post-train the base model with GRPO (Flow-GRPO or GRPO-Guard) and record everything.")
+
+    @Option(name: .customLong("run"), help: "Run directory (default outputs/runs/<timestamp>).")
+    var runDirectory: String?
+    @Flag(help: "Continue the run from its newest complete checkpoint (needs --run).") var resume = false
+    @Option(help: "JSON file of settings (keys as in the run's config.json); flags override it.") var config: String?
+    @Option(help: "Model directory to start from; also the frozen KL reference.") var base: String?
+    @Option(help: "Reward spec, e.g. geneval or geneval:1,compress:0.1.") var reward: String?
+    @Option(help: "Policy loss: \(PolicyLosses.known.joined(separator: ", ")).") var algo: String?
+    @Option(help: "GRPO iterations.") var iterations: Int?
+    @Option(name: .customLong("prompts-per-iteration"), help: "Prompts per iteration (P).") var promptsPerIteration: Int?
+    @Option(name: .customLong("group-size"), help: "Samples per prompt (G).") var groupSize: Int?
+    @Option(name: .customLong("mini-batch"), help: "Trajectories per optimizer step.") var miniBatch: Int?
+    @Option(name: .customLong("inner-epochs"), help: "Passes over each iteration's trajectories.") var innerEpochs: Int?
+    @Option(help: "Denoising steps of the rollouts (T).") var steps: Int?
+    @Option(name: .customLong("noise-level"), help: "SDE noise level a.") var noiseLevel: Float?
+    @Option(help: "Learning rate.") var lr: Float?
+    @Option(name: .customLong("kl-beta"), help: "KL penalty β against the base model (default 0 for grpo-guard, else 0.01).")
+    var klBeta: Float?
+    @Option(name: .customLong("clip-epsilon"), help: "Ratio clip range ε (default 1.4e-5 for grpo-guard, else 2e-3).")
+    var clipEpsilon: Float?
+    @Flag(name: .customLong("ratio-norm"), inversion: .prefixedNo, help: "grpo-guard: RatioNorm on/off (ablation).")
+    var ratioNorm: Bool?
+    @Flag(name: .customLong("reweight"), inversion: .prefixedNo, help: "grpo-guard: 1/|dt| step reweighting on/off (ablation).")
+    var reweight: Bool?
+    @Option(name: .customLong("segment-steps"), help: "sspo / st-ppo: denoising steps per ratio segment.") var segmentSteps: Int?
+    @Option(name: .customLong("bapo-target"), help: "bapo: target share of positive-advantage rows in the loss.") var bapoTarget: Float?
+    @Option(help: "Seed of prompts, rollouts and shuffles.") var seed: UInt64?
+    @Option(name: .customLong("eval-every"), help: "Iterations between held-out evaluations and grids.") var evalEvery: Int?
+    @Option(name: .customLong("checkpoint-every"), help: "Iterations between checkpoints.") var checkpointEvery: Int?
+    @Option(name: .customLong("train-prompts"), help: "Training prompt file.") var trainPrompts: String?
+    @Option(name: .customLong("test-prompts"), help: "Held-out prompt file.") var testPrompts: String?
+    @OptionGroup var threading: ThreadOptions
+
+    func validate() throws {
+        if resume && runDirectory == nil { throw ValidationError("--resume needs --run DIR naming the run to continue") }
+        for (name, v) in [("iterations", iterations), ("prompts-per-iteration", promptsPerIteration),
+                          ("group-size", groupSize), ("mini-batch", miniBatch), ("inner-epochs", innerEpochs),
+                          ("steps", steps), ("eval-every", evalEvery), ("checkpoint-every", checkpointEvery),
+                          ("segment-steps", segmentSteps)] {
+            if let v, v <= 0 { throw ValidationError("--\(name) must be positive, got \(v)") }
+        }
+    }
+
+    func run() throws {
+        var cfg = TrainConfig()
+        // Keys the user set, so that algorithm-dependent defaults (kl_beta, clip_epsilon) fill only the rest.
+        var explicit = Set<String>()
+        if let path = config {
+            cfg = try loadJSONConfig(TrainConfig.self, path: path, keys: TrainConfig.CodingKeys.allKeys)
+            explicit = Train.keys(ofJSONFile: path)
+        }
+        if let base { cfg.base = base }
+        if let reward { cfg.reward = reward }
+        if let algo { cfg.algo = algo }
+        if let iterations { cfg.iterations = iterations }
+        if let promptsPerIteration { cfg.promptsPerIteration = promptsPerIteration }
+        if let groupSize { cfg.groupSize = groupSize }
+        if let miniBatch { cfg.miniBatch = miniBatch }
+        if let innerEpochs { cfg.innerEpochs = innerEpochs }
+        if let steps { cfg.steps = steps }
+        if let noiseLevel { cfg.noiseLevel = noiseLevel }
+        if let lr { cfg.lr = lr }
+        if let klBeta { cfg.klBeta = klBeta; explicit.insert(TrainConfig.CodingKeys.klBeta.stringValue) }
+        if let clipEpsilon { cfg.clipEpsilon = clipEpsilon; explicit.insert(TrainConfig.CodingKeys.clipEpsilon.stringValue) }
+        if let ratioNorm { cfg.ratioNorm = ratioNorm }
+        if let reweight { cfg.reweight = reweight }
+        if let segmentSteps { cfg.segmentSteps = segmentSteps }
+        if let bapoTarget { cfg.bapoTarget = bapoTarget }
+        if let seed { cfg.seed = seed }
+        if let evalEvery { cfg.evalEvery = evalEvery }
+        if let checkpointEvery { cfg.checkpointEvery = checkpointEvery }
+        if let trainPrompts { cfg.trainPrompts = trainPrompts }
+        if let testPrompts { cfg.testPrompts = testPrompts }
+        cfg.threads = threading.threads
+        PolicyLosses.applyDefaults(to: &cfg, explicit: explicit)
+        if let problem = cfg.problem { throw ValidationError(problem) }
+        let dir = runDirectory ?? "outputs/runs/" + Train.timestamp()
+        printError("run directory: \(dir)")
+        let code = try TrainRun(directory: dir, config: cfg, resume: resume).run()
+        if code != 0 { throw ExitCode(code) }
+    }
+
+    /// Top-level keys of a JSON object file (already validated by `loadJSONConfig`).
+    static func keys(ofJSONFile path: String) -> Set<String> {
+        guard let data = FileManager.default.contents(atPath: path),
+              let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { return [] }
+        return Set(object.keys)
+    }
+
+    static func timestamp() -> String {
+        let f = DateFormatter()
+        f.dateFormat = "yyyyMMdd-HHmmss"
+        f.timeZone = TimeZone(identifier: "UTC")
+        return f.string(from: Date())
+    }
+}

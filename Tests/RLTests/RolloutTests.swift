@@ -1,0 +1,70 @@
+import XCTest
+import Model
+import NN
+import Tensor
+@testable import RL
+
+final class RolloutTests: XCTestCase {
+    /// With noise level a = 0 the SDE step is the Euler step: the samplers coincide.
+    func testSDEWithZeroNoiseEqualsODE() throws {
+        let params = TinyRL.base(seed: 3)
+        let net = VelocityNetwork(config: TinyRL.model, maxBatch: 4)
+        let tokenizer = Tokenizer(maxTokens: TinyRL.model.maxTextTokens)
+        let ids = try tokenizer.encode("a red circle")
+        let seeds: [UInt64] = [11, 12, 13]
+        let tokens = seeds.flatMap { _ in ids }
+        let sde = SDESampler.rollout(network: net, params: params, tokens: tokens, seeds: seeds,
+                                     options: RolloutOptions(steps: 6, shift: 3, noiseLevel: 0))
+        let D = TinyRL.model.imageElements
+        var noise: [Float] = []
+        for s in seeds { var r = RNG(seed: s); var n = [Float](repeating: 0, count: D); r.fillNormal(&n); noise += n }
+        let ode = ODESampler.sample(network: net, params: params, tokens: tokens, noise: noise, batch: seeds.count,
+                                    options: ODESamplerOptions(steps: 6, shift: 3, cfgScale: 1))
+        let finals = sde.finalImages
+        for i in 0..<ode.count { XCTAssertEqual(finals[i], ode[i], accuracy: 1e-5) }
+    }
+
+    /// A sample depends on its own seed only, not on the batch it was generated in.
+    func testSampleIsReproducibleAlone() throws {
+        let params = TinyRL.base(seed: 4)
+        let net = VelocityNetwork(config: TinyRL.model, maxBatch: 8)
+        let ids = try Tokenizer(maxTokens: 12).encode("two blue squares")
+        let opts = RolloutOptions(steps: 5, shift: 3, noiseLevel: 0.7)
+        let batch = SDESampler.rollout(network: net, params: params, tokens: Array(repeating: ids, count: 3).flatMap { $0 },
+                                       seeds: [7, 8, 9], options: opts)
+        let alone = SDESampler.rollout(network: net, params: params, tokens: ids, seeds: [8], options: opts)
+        let D = batch.elements
+        let a = Array(batch.finalImages[D..<(2 * D)]), b = alone.finalImages
+        for i in 0..<D { XCTAssertEqual(a[i], b[i], accuracy: 1e-5) }
+        XCTAssertEqual(batch.logProbs[opts.trainedSteps..<(2 * opts.trainedSteps)].map { $0 }, alone.logProbs.map { $0 },
+                       accuracy: 1e-4)
+    }
+
+    /// The stored log-prob of each trained step is the Gaussian density of the stored next state.
+    func testStoredLogProbsMatchStoredStates() throws {
+        let params = TinyRL.base(seed: 5)
+        let net = VelocityNetwork(config: TinyRL.model, maxBatch: 2)
+        let ids = try Tokenizer(maxTokens: 12).encode("a green triangle")
+        let b = SDESampler.rollout(network: net, params: params, tokens: ids + ids, seeds: [1, 2],
+                                   options: RolloutOptions(steps: 4, shift: 1, noiseLevel: 0.7))
+        let D = b.elements
+        for i in 0..<2 {
+            for k in 0..<b.trainedSteps {
+                let s = b.stepInfo[k]
+                let xn = Array(b.states[b.stateOffset(i, k + 1)..<(b.stateOffset(i, k + 1) + D)])
+                let mu = Array(b.means[b.meanOffset(i, k)..<(b.meanOffset(i, k) + D)])
+                var ll = 0.0
+                for d in 0..<D {
+                    let z = Double(xn[d] - mu[d]) / Double(s.std)
+                    ll += -0.5 * z * z - log(Double(s.std)) - 0.5 * log(2 * Double.pi)
+                }
+                XCTAssertEqual(Double(b.logProbs[i * b.trainedSteps + k]), ll / Double(D), accuracy: 1e-4)
+            }
+        }
+    }
+}
+
+func XCTAssertEqual(_ a: [Float], _ b: [Float], accuracy: Float, file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual(a.count, b.count, file: file, line: line)
+    for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: accuracy, file: file, line: line) }
+}

@@ -37,6 +37,6 @@ let package = Package(
         .testTarget(name: "RewardsTests", dependencies: ["Rewards", "Shapes", "Imaging", "Tensor"]),
         .testTarget(name: "RLTests", dependencies: ["RL", "Model", "NN", "Tensor", "Rewards"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "CLITests", dependencies: ["flowrl"]),
+        .testTarget(name: "CLITests", dependencies: ["flowrl", "Model", "NN", "Tensor"]),
     ]
 )

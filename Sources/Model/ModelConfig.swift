@@ -81,6 +81,15 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         if vocabSize < 2 { return "vocab_size must be at least 2" }
         if timeFeatures <= 0 || timeFeatures % 2 != 0 { return "time_features must be a positive even number" }
         if channels != 3 { return "channels must be 3 (RGB)" }
+        // Upper bounds, checked before anything is allocated: a corrupt or hostile config.json must
+        // give this sentence, not an attempt to allocate petabytes (found by fuzzing the loader).
+        let limits: [(String, Int, Int)] = [("image_size", imageSize, 1024), ("patch_size", patchSize, 64),
+                                            ("width", width, 8192), ("depth", depth, 256), ("heads", heads, 256),
+                                            ("mlp_ratio", mlpRatio, 16), ("max_text_tokens", maxTextTokens, 1024),
+                                            ("vocab_size", vocabSize, 1 << 20), ("time_features", timeFeatures, 8192)]
+        for (key, value, limit) in limits where value > limit { return "\(key) \(value) is larger than the supported \(limit)" }
+        let parameters = VelocityNetwork.parameterSpecs(self).reduce(0) { $0 + $1.shape.reduce(1, *) }
+        if parameters > 1 << 28 { return "the configuration has \(parameters) parameters, more than the supported \(1 << 28)" }
         return nil
     }
 

@@ -65,6 +65,9 @@ public struct PretrainRun {
                 try CheckpointStore.save(run: directory, step: trainer.step, trainer.checkpoint())
                 try ModelCheckpoint.save(directory: directory + "/model", config: model, params: trainer.emaParameters,
                                          metadata: ["step": String(trainer.step), "source": "flowrl pretrain (EMA weights)"])
+                // Temporary files of a run killed while writing, now superseded.
+                AtomicFiles.removeLeftovers(in: directory)
+                AtomicFiles.removeLeftovers(in: directory + "/model")
             }
             if Interrupt.signal != nil {
                 progress.finishLine()

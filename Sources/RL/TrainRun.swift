@@ -16,6 +16,8 @@ public struct TrainRun {
     public var gridPromptCount = 8
     /// Where progress and summaries go (stderr by default).
     public var log: (String) -> Void = { printError($0) }
+    /// A reward to use instead of the one `config.reward` names (tests inject faulty rewards here).
+    public var rewardOverride: (any Reward)?
 
     public init(directory: String, config: TrainConfig, resume: Bool) {
         self.directory = directory; self.config = config; self.resume = resume
@@ -28,7 +30,7 @@ public struct TrainRun {
         let (modelConfig, base) = try ModelCheckpoint.load(directory: config.base)
         let trainPrompts = try TrainRun.readPrompts(config.trainPrompts)
         let testPrompts = try TrainRun.readPrompts(config.testPrompts)
-        let reward = try RewardRegistry.make(config.reward)
+        let reward = try rewardOverride ?? RewardRegistry.make(config.reward)
         var resumeFrom: TrainingCheckpoint? = nil
         if resume {
             guard let dir = CheckpointStore.latest(run: directory) else { throw CheckpointError.noCheckpoint(directory + "/ckpt") }
@@ -41,7 +43,12 @@ public struct TrainRun {
         }
         let trainer = try GRPOTrainer(config: config, modelConfig: modelConfig, base: base, reward: reward,
                                       prompts: trainPrompts, resume: resumeFrom)
+        // A reward that cannot score at all (an external command that does not exist, a learned
+        // model that does not fit) fails here, before the run directory is touched.
+        let side = modelConfig.imageSize
+        _ = try reward.score(images: [Image(width: side, height: side)], prompts: [trainPrompts[0]])
         try AtomicFiles.makeDirectory(directory + "/grids")
+        log("run directory: \(directory)")
         try writeConfig(modelConfig)
         let metrics = try MetricsLog(path: directory + "/metrics.jsonl", truncateAfterStep: trainer.iteration)
         let gridPrompts = TrainRun.gridPrompts(testPrompts, count: gridPromptCount)
@@ -61,7 +68,8 @@ public struct TrainRun {
                 log("iteration \(stats.iteration): update skipped (\(cause))")
                 if nonFinite >= config.maxNonFinite {
                     progress.finishLine()
-                    throw TrainError.nonFinite(cause, nonFinite)
+                    // TrainError's sentence says "non-finite" itself.
+                    throw TrainError.nonFinite(cause.hasPrefix("non-finite ") ? String(cause.dropFirst(11)) : cause, nonFinite)
                 }
             } else {
                 nonFinite = 0
@@ -73,7 +81,9 @@ public struct TrainRun {
             if trainer.iteration % config.evalEvery == 0 || last {
                 try evaluate(trainer, evalNet, testPrompts, gridPrompts, metrics)
             }
-            if trainer.iteration % config.checkpointEvery == 0 || last || Interrupt.signal != nil {
+            // No checkpoint after a skipped update, so that the newest checkpoint of a run stopped by
+            // non-finite values is its last good one (an interrupt still saves: the weights are finite).
+            if (stats.skipped == nil && (trainer.iteration % config.checkpointEvery == 0 || last)) || Interrupt.signal != nil {
                 try saveCheckpoint(trainer, modelConfig)
             }
             if Interrupt.signal != nil {
@@ -89,6 +99,8 @@ public struct TrainRun {
         try CheckpointStore.save(run: directory, step: trainer.iteration, trainer.checkpoint())
         try ModelCheckpoint.save(directory: directory + "/model", config: modelConfig, params: trainer.emaParameters,
                                  metadata: ["step": String(trainer.iteration), "source": "flowrl train (EMA weights)"])
+        AtomicFiles.removeLeftovers(in: directory)
+        AtomicFiles.removeLeftovers(in: directory + "/model")
     }
 
     /// Held-out strict accuracy of the EMA policy, logged as an eval record, and the sample grid.

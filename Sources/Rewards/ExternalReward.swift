@@ -170,6 +170,10 @@ public final class ExternalReward: Reward, @unchecked Sendable {
                     rewards[slot] = reward
                     answered += 1
                 }
+                if pendingOutput.count > 1 << 20 {
+                    throw RewardError.externalMalformed(command: command, line: String(decoding: pendingOutput.prefix(200), as: UTF8.self),
+                                                        reason: "no newline in 1 MB of output")
+                }
             }
         }
         return rewards.map { $0 ?? 0 }

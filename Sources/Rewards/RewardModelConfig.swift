@@ -8,14 +8,16 @@ public struct RewardModelConfig: Codable, Equatable, Sendable {
     public var imageSize: Int = 32
     /// Side of the first-level pixel patches.
     public var patchSize: Int = 4
-    /// Features per first-level patch (D1).
+    /// Features per 4×4 pixel patch (D1).
     public var patchWidth: Int = 32
-    /// Features per second-level cell, which merges 2×2 patches (D2).
+    /// Features per patch after the 3×3 neighbourhood level (D2).
+    public var contextWidth: Int = 48
+    /// Features per cell of 2×2 patches (D3).
     public var mergeWidth: Int = 64
     /// Width of the word embeddings and of the caption vector (E).
     public var textWidth: Int = 32
     /// Hidden width of the scoring head (H).
-    public var hiddenWidth: Int = 64
+    public var hiddenWidth: Int = 128
     /// Word slots of a caption (padded with id 0).
     public var maxWords: Int = Vocabulary.maxCaptionWords
     /// Word ids including padding id 0: the caption vocabulary plus one.
@@ -24,7 +26,7 @@ public struct RewardModelConfig: Codable, Equatable, Sendable {
     public init() {}
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
-        case imageSize = "image_size", patchSize = "patch_size", patchWidth = "patch_width"
+        case imageSize = "image_size", patchSize = "patch_size", patchWidth = "patch_width", contextWidth = "context_width"
         case mergeWidth = "merge_width", textWidth = "text_width", hiddenWidth = "hidden_width"
         case maxWords = "max_words", vocabSize = "vocab_size"
     }
@@ -35,7 +37,7 @@ public struct RewardModelConfig: Codable, Equatable, Sendable {
     /// Why this configuration cannot be built, or nil.
     public var problem: String? {
         let positive: [(String, Int)] = [("image_size", imageSize), ("patch_size", patchSize), ("patch_width", patchWidth),
-                                         ("merge_width", mergeWidth), ("text_width", textWidth),
+                                         ("context_width", contextWidth), ("merge_width", mergeWidth), ("text_width", textWidth),
                                          ("hidden_width", hiddenWidth), ("max_words", maxWords), ("vocab_size", vocabSize)]
         if let (key, v) = positive.first(where: { $0.1 < 1 || $0.1 > 4096 }) { return "\(key) must be in 1…4096, got \(v)" }
         if imageSize % patchSize != 0 { return "image_size \(imageSize) is not a multiple of patch_size \(patchSize)" }
@@ -74,6 +76,7 @@ public struct RewardModelConfig: Codable, Equatable, Sendable {
         imageSize = try c.decodeIfPresent(Int.self, forKey: .imageSize) ?? d.imageSize
         patchSize = try c.decodeIfPresent(Int.self, forKey: .patchSize) ?? d.patchSize
         patchWidth = try c.decodeIfPresent(Int.self, forKey: .patchWidth) ?? d.patchWidth
+        contextWidth = try c.decodeIfPresent(Int.self, forKey: .contextWidth) ?? d.contextWidth
         mergeWidth = try c.decodeIfPresent(Int.self, forKey: .mergeWidth) ?? d.mergeWidth
         textWidth = try c.decodeIfPresent(Int.self, forKey: .textWidth) ?? d.textWidth
         hiddenWidth = try c.decodeIfPresent(Int.self, forKey: .hiddenWidth) ?? d.hiddenWidth

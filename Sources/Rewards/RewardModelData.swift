@@ -35,6 +35,12 @@ public enum RewardModelData {
     /// a training run does not depend on how generation is split over threads.
     public static func example(index: Int, seed: UInt64, captions: [Caption]) -> RewardExample {
         var rng = RNG(seed: RNG.derive(seed, index))
+        let (image, caption) = render(captions: captions, rng: &rng)
+        return RewardExample(judging: image, caption: caption)
+    }
+
+    /// An image of the recipe and the caption it was made for.
+    static func render(captions: [Caption], rng: inout RNG) -> (Image, Caption) {
         let caption = captions[rng.int(below: captions.count)]
         var scene: Scene
         let r = rng.uniform()
@@ -52,7 +58,7 @@ public enum RewardModelData {
             degrade(&image, rng: &rng)
             if rng.uniform() < 0.25 { degrade(&image, rng: &rng) }
         }
-        return RewardExample(judging: image, caption: caption)
+        return (image, caption)
     }
 
     /// Examples `start ..< start + count` of the stream, generated in parallel.

@@ -7,7 +7,7 @@ extension RewardNetwork {
     public func backward(_ w: UnsafePointer<Float>, grads g: UnsafeMutablePointer<Float>, dprob: UnsafePointer<Float>,
                          batch B: Int) {
         precondition(B >= 1 && B <= maxBatch, "batch \(B) outside 1…\(maxBatch)")
-        let l = layout, g0 = config.grid
+        let l = layout, gr = config.grid
         // sigmoid' = p (1 − p).
         for b in 0..<B { dLogit[b] = dprob[b] * prob[b] * (1 - prob[b]) }
         // Head.
@@ -19,51 +19,48 @@ extension RewardNetwork {
         zero(dHIn, B * R)
         Linear.backward(dinp: dHIn, dweight: g + l.fc1W, dbias: g + l.fc1B, dout: dHPre, inp: hIn, weight: w + l.fc1W,
                         N: B, C: R, OC: H)
-        // Split [a2 flattened, t].
+        // Split [a3 flattened, t]: dA starts as d(a3), dT as the head's share of d(t).
         for b in 0..<B {
-            (dA2 + b * T2 * D2).update(from: dHIn + b * R, count: T2 * D2)
-            (dT + b * E).update(from: dHIn + b * R + T2 * D2, count: E)
+            (dA + b * T3 * D3).update(from: dHIn + b * R, count: T3 * D3)
+            (dT + b * E).update(from: dHIn + b * R + T3 * D3, count: E)
         }
-        // Level 2.
-        zero(dA2Pre, B * T2 * D2)
-        GELU.backward(dinp: dA2Pre, dout: dA2, inp: a2Pre, count: B * T2 * D2)
+        // Image levels, last to first; each turns d(its output) in dA into d(its input map) in dA.
         zero(dCond, B * K)
-        zero(dU2, B * T2 * D2)
-        FiLM.backward(dinp: dU2, dcond: dCond + 2 * D1, dout: dA2Pre, inp: u2, cond: cond + 2 * D1, condStride: K,
-                      B: B, T: T2, C: D2)
-        PositionEmbedding.backward(dpos: g + l.mergePos, dx: dU2, B: B, T: T2, C: D2)
-        zero(dPatches2, B * T2 * 4 * D1)
-        Linear.backward(dinp: dPatches2, dweight: g + l.mergeW, dbias: g + l.mergeB, dout: dU2, inp: patches2,
-                        weight: w + l.mergeW, N: B * T2, C: 4 * D1, OC: D2)
-        zero(dA1, B * T1 * D1)
-        Patchify.backward(dinp: dA1, dout: dPatches2, B: B, H: g0, W: g0, C: D1, p: 2)
-        // Level 1; the pixels need no gradient.
-        zero(dA1Pre, B * T1 * D1)
-        GELU.backward(dinp: dA1Pre, dout: dA1, inp: a1Pre, count: B * T1 * D1)
-        zero(dU1, B * T1 * D1)
-        FiLM.backward(dinp: dU1, dcond: dCond, dout: dA1Pre, inp: u1, cond: cond, condStride: K, B: B, T: T1, C: D1)
-        PositionEmbedding.backward(dpos: g + l.patchPos, dx: dU1, B: B, T: T1, C: D1)
-        Linear.backward(dinp: nil, dweight: g + l.patchW, dbias: g + l.patchB, dout: dU1, inp: patches1,
-                        weight: w + l.patchW, N: B * T1, C: P, OC: D1)
+        for i in stride(from: 2, through: 0, by: -1) {
+            let shape = levelShapes[i], buf = levelBuffers[i], p = l.levels[i]
+            let n = B * shape.cells * shape.out
+            zero(dPre, n)
+            GELU.backward(dinp: dPre, dout: dA, inp: buf.pre, count: n)
+            zero(dU, n)
+            FiLM.backward(dinp: dU, dcond: dCond + shape.cond, dout: dPre, inp: buf.u, cond: cond + shape.cond, condStride: K,
+                          B: B, T: shape.cells, C: shape.out)
+            PositionEmbedding.backward(dpos: g + p.pos, dx: dU, B: B, T: shape.cells, C: shape.out)
+            // The pixels need no gradient, so level 1 stops at its weights.
+            let dInput: UnsafeMutablePointer<Float>? = i == 0 ? nil : dX
+            if let dInput { zero(dInput, B * shape.cells * shape.inp) }
+            Linear.backward(dinp: dInput, dweight: g + p.w, dbias: g + p.b, dout: dU, inp: buf.x, weight: w + p.w,
+                            N: B * shape.cells, C: shape.inp, OC: shape.out)
+            if i == 2 {
+                zero(dA, B * T1 * D2)
+                Patchify.backward(dinp: dA, dout: dX, B: B, H: gr, W: gr, C: D2, p: 2)
+            } else if i == 1 {
+                zero(dA, B * T1 * D1)
+                Im2Col.backward(dinp: dA, dout: dX, B: B, H: gr, W: gr, C: D1, k: 3)
+            }
+        }
         // Caption.
         Linear.backward(dinp: dT, dweight: g + l.condW, dbias: g + l.condB, dout: dCond, inp: t, weight: w + l.condW,
                         N: B, C: E, OC: K)
-        spreadOverTokens(out: dTAct, inp: dT, B: B, T: L, C: E, stride: E)
+        let scale = 1 / Float(L)
+        for b in 0..<B {
+            for s in 0..<L {
+                let row = dTAct + (b * L + s) * E, src = dT + b * E
+                for c in 0..<E { row[c] = src[c] * scale }
+            }
+        }
         zero(dTPre, B * L * E)
         GELU.backward(dinp: dTPre, dout: dTAct, inp: tPre, count: B * L * E)
         PositionEmbedding.backward(dpos: g + l.textPos, dx: dTPre, B: B, T: L, C: E)
         TokenEmbedding.backward(dtable: g + l.embed, dout: dTPre, tokens: tokens, N: B * L, C: E)
-    }
-
-    /// The adjoint of `meanOverTokens`: out (B, T, C) = inp[b, c] / T (rows of inp `stride` apart).
-    func spreadOverTokens(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, B: Int, T: Int, C: Int, stride: Int) {
-        let scale = 1 / Float(T)
-        for b in 0..<B {
-            let s = inp + b * stride
-            for t in 0..<T {
-                let row = out + (b * T + t) * C
-                for c in 0..<C { row[c] = s[c] * scale }
-            }
-        }
     }
 }

@@ -10,21 +10,25 @@ import Tensor
 /// The learned reward model: predicts the judge's partial credit from pixels and caption.
 ///
 ///     caption words (B, L) → embed + slot position → GELU → mean over slots → t (B, E)
-///     t → Linear → cond (B, 2·D1 + 2·D2) = [γ1, β1, γ2, β2]
-///     image (B, 32, 32, 3) → 4×4 patches (B, 64, 48) → Linear + pos = u1 → u1 ⊙ (1 + γ1) + β1 → GELU → a1 (B, 8, 8, D1)
-///     a1 → 2×2 cells (B, 16, 4·D1) → Linear + pos = u2 → u2 ⊙ (1 + γ2) + β2 → GELU → a2 (B, 16, D2)
-///     [a2 flattened, t] (B, 16·D2 + E) → Linear → GELU → Linear → sigmoid → reward (B)
+///     t → Linear → cond (B, 2·(D1 + D2 + D3)) = [γ1, β1, γ2, β2, γ3, β3]
+///     image (B, 32, 32, 3) → 4×4 patches (B, 64, 48) → Linear + pos → FiLM(γ1, β1) → GELU → a1 (B, 8, 8, D1)
+///     a1 → 3×3 neighbourhoods (B, 64, 9·D1) → Linear + pos → FiLM(γ2, β2) → GELU → a2 (B, 8, 8, D2)
+///     a2 → 2×2 cells (B, 16, 4·D2) → Linear + pos → FiLM(γ3, β3) → GELU → a3 (B, 16, D3)
+///     [a3 flattened, t] (B, 16·D3 + E) → Linear → GELU → Linear → sigmoid → reward (B)
 ///
 /// Why this shape: the judge's verdict depends on which colour binds to which shape, on counts
 /// and on where objects are. The caption scales and shifts every feature (FiLM, Perez et al.
-/// 2018) before its nonlinearity, so level 1 can compute "a pixel patch of the colour asked
-/// first" and level 2 (8×8 px, the size of the smallest object) "the shape of the pixels of that
-/// colour" — binding by construction, which an additive caption term or a late concatenation
-/// could only approximate. The slot position embedding through a GELU makes the caption vector
-/// order-aware (a bag of words cannot tell "a red circle and a blue square" from "a blue circle
-/// and a red square"). The readout keeps the 4×4 layout of the cells instead of pooling, so the
-/// head can compare where the two objects of a relation are and count. ~180 k parameters; 64
-/// images score in a few milliseconds.
+/// 2018, with scale 1 + γ) before its nonlinearity, so level 1 can compute "a patch of the
+/// colour asked first" and the next levels "the shape of the pixels of that colour": binding by
+/// construction, which an additive caption term or a late concatenation only approximates. The
+/// shapes differ in their corners and edges (a flat top, an apex, a curve), which a 4×4 patch
+/// alone cuts arbitrarily; the 3×3 neighbourhood level (a stride-1 convolution over patches,
+/// 12×12 px of context) sees them whole — without it the model learned colours and counts but
+/// barely told a square from a circle. The slot position embedding through a GELU makes the
+/// caption vector order-aware (a bag of words cannot tell "a red circle and a blue square" from
+/// "a blue circle and a red square"). The readout keeps the 4×4 layout of the cells instead of
+/// pooling, so the head can compare where the two objects of a relation are. With the default
+/// config: 180 k parameters; 64 images score in ~15 ms on the 2 cores while a pretraining job runs.
 ///
 /// Buffers are planned once for `maxBatch` (llm.c style), so a network value is not shareable
 /// across threads: `LearnedReward` guards it with a lock.
@@ -34,48 +38,61 @@ public final class RewardNetwork {
     let layout: Layout
     let arena = Arena()
     let tokens: UnsafeMutablePointer<Int32>
-    // Activations saved for backward; shapes in the type comment with B = maxBatch.
-    let tPre, tAct, t, cond, patches1, u1, a1Pre, a1, patches2, u2, a2Pre, a2, hIn, hPre, hAct, logit, prob: UnsafeMutablePointer<Float>
+    // Activations saved for backward (u = before FiLM, pre = before GELU); shapes in the type comment.
+    let tPre, tAct, t, cond: UnsafeMutablePointer<Float>
+    let x1, u1, pre1, a1, x2, u2, pre2, a2, x3, u3, pre3, a3: UnsafeMutablePointer<Float>
+    let hIn, hPre, hAct, logit, prob: UnsafeMutablePointer<Float>
     // Gradient scratch.
-    let dLogit, dHAct, dHPre, dHIn, dA2, dA2Pre, dU2, dPatches2, dA1, dA1Pre, dU1, dCond, dT, dTAct, dTPre: UnsafeMutablePointer<Float>
+    let dLogit, dHAct, dHPre, dHIn, dA, dPre, dU, dX, dCond, dT, dTAct, dTPre: UnsafeMutablePointer<Float>
 
     /// Offsets of each parameter tensor in the flat buffer.
     struct Layout {
-        let embed, textPos, condW, condB, patchW, patchB, patchPos, mergeW, mergeB, mergePos, fc1W, fc1B, fc2W, fc2B: Int
+        let embed, textPos, condW, condB, fc1W, fc1B, fc2W, fc2B: Int
+        /// weight, bias, pos of the three image levels.
+        let levels: [(w: Int, b: Int, pos: Int)]
         init(_ infos: [ParameterInfo]) {
             func o(_ n: String) -> Int { infos.first { $0.name == n }!.offset }
             embed = o("text.embed.weight"); textPos = o("text.pos"); condW = o("cond.weight"); condB = o("cond.bias")
-            patchW = o("patch.weight"); patchB = o("patch.bias"); patchPos = o("patch.pos")
-            mergeW = o("merge.weight"); mergeB = o("merge.bias"); mergePos = o("merge.pos")
             fc1W = o("head.fc1.weight"); fc1B = o("head.fc1.bias"); fc2W = o("head.fc2.weight"); fc2B = o("head.fc2.bias")
+            levels = RewardNetwork.levelNames.map { (o("\($0).weight"), o("\($0).bias"), o("\($0).pos")) }
         }
     }
+
+    static let levelNames = ["patch", "context", "merge"]
 
     // Dimensions, named as in the type comment.
     var L: Int { config.maxWords }
     var E: Int { config.textWidth }
     var D1: Int { config.patchWidth }
-    var D2: Int { config.mergeWidth }
+    var D2: Int { config.contextWidth }
+    var D3: Int { config.mergeWidth }
     var H: Int { config.hiddenWidth }
     var P: Int { config.patchSize * config.patchSize * 3 }
+    /// Level-1 and level-2 cells (g × g), level-3 cells.
     var T1: Int { config.grid * config.grid }
-    var T2: Int { T1 / 4 }
+    var T3: Int { T1 / 4 }
     var imageElements: Int { config.imageSize * config.imageSize * 3 }
-    /// Width of the caption's modulation vector [γ1, β1, γ2, β2].
-    var K: Int { 2 * D1 + 2 * D2 }
-    /// Width of the head's input [a2 flattened, t].
-    var R: Int { T2 * D2 + E }
+    /// Width of the caption's modulation vector [γ1, β1, γ2, β2, γ3, β3].
+    var K: Int { 2 * (D1 + D2 + D3) }
+    /// Width of the head's input [a3 flattened, t].
+    var R: Int { T3 * D3 + E }
+    /// Per level: (input width, output width, cells, offset of its [γ, β] in cond).
+    var levelShapes: [(inp: Int, out: Int, cells: Int, cond: Int)] {
+        [(P, D1, T1, 0), (9 * D1, D2, T1, 2 * D1), (4 * D2, D3, T3, 2 * (D1 + D2))]
+    }
 
     /// The tensors of the model, in checkpoint order, with PyTorch-style (out, in) weights.
     public static func parameterSpecs(_ c: RewardModelConfig) -> [(name: String, shape: [Int])] {
-        let p = c.patchSize * c.patchSize * 3, t1 = c.grid * c.grid
+        let p = c.patchSize * c.patchSize * 3, t1 = c.grid * c.grid, t3 = t1 / 4
+        let k = 2 * (c.patchWidth + c.contextWidth + c.mergeWidth)
         return [
             ("text.embed.weight", [c.vocabSize, c.textWidth]), ("text.pos", [c.maxWords, c.textWidth]),
-            ("cond.weight", [2 * c.patchWidth + 2 * c.mergeWidth, c.textWidth]), ("cond.bias", [2 * c.patchWidth + 2 * c.mergeWidth]),
+            ("cond.weight", [k, c.textWidth]), ("cond.bias", [k]),
             ("patch.weight", [c.patchWidth, p]), ("patch.bias", [c.patchWidth]), ("patch.pos", [t1, c.patchWidth]),
-            ("merge.weight", [c.mergeWidth, 4 * c.patchWidth]), ("merge.bias", [c.mergeWidth]),
-            ("merge.pos", [t1 / 4, c.mergeWidth]),
-            ("head.fc1.weight", [c.hiddenWidth, t1 / 4 * c.mergeWidth + c.textWidth]), ("head.fc1.bias", [c.hiddenWidth]),
+            ("context.weight", [c.contextWidth, 9 * c.patchWidth]), ("context.bias", [c.contextWidth]),
+            ("context.pos", [t1, c.contextWidth]),
+            ("merge.weight", [c.mergeWidth, 4 * c.contextWidth]), ("merge.bias", [c.mergeWidth]), ("merge.pos", [t3, c.mergeWidth]),
+            ("head.fc1.weight", [c.hiddenWidth, t3 * c.mergeWidth + c.textWidth]), ("head.fc1.bias", [c.hiddenWidth]),
             ("head.fc2.weight", [1, c.hiddenWidth]), ("head.fc2.bias", [1]),
         ]
     }
@@ -88,8 +105,8 @@ public final class RewardNetwork {
         for info in params.infos where !info.name.hasSuffix(".bias") {
             let std: Float
             switch info.name {
-            case "text.embed.weight", "text.pos", "patch.pos", "merge.pos": std = 0.5
-            case "head.fc2.weight": std = 0.01
+            case "text.embed.weight", "text.pos", "patch.pos", "context.pos", "merge.pos": std = 0.5
+            case "head.fc2.weight": std = 0.3 / Float(info.shape[1]).squareRoot()
             default: std = 1 / Float(info.shape[1]).squareRoot()
             }
             params.values.withUnsafeMutableBufferPointer { v in
@@ -106,23 +123,31 @@ public final class RewardNetwork {
         self.maxBatch = maxBatch
         layout = Layout(Parameters(Self.parameterSpecs(config)).infos)
         let B = maxBatch, c = config
-        let L = c.maxWords, E = c.textWidth, D1 = c.patchWidth, D2 = c.mergeWidth, H = c.hiddenWidth
-        let P = c.patchSize * c.patchSize * 3, T1 = c.grid * c.grid, T2 = T1 / 4
+        let L = c.maxWords, E = c.textWidth, D1 = c.patchWidth, D2 = c.contextWidth, D3 = c.mergeWidth
+        let P = c.patchSize * c.patchSize * 3, T1 = c.grid * c.grid, T3 = T1 / 4
+        let K = 2 * (D1 + D2 + D3), R = T3 * D3 + E, H = c.hiddenWidth
         tokens = .allocate(capacity: B * L)
         tokens.initialize(repeating: 0, count: B * L)
         let a = arena
-        let K = 2 * D1 + 2 * D2, R = T2 * D2 + E
         tPre = a.take(B * L * E); tAct = a.take(B * L * E); t = a.take(B * E); cond = a.take(B * K)
-        patches1 = a.take(B * T1 * P); u1 = a.take(B * T1 * D1); a1Pre = a.take(B * T1 * D1); a1 = a.take(B * T1 * D1)
-        patches2 = a.take(B * T2 * 4 * D1); u2 = a.take(B * T2 * D2); a2Pre = a.take(B * T2 * D2); a2 = a.take(B * T2 * D2)
+        x1 = a.take(B * T1 * P); u1 = a.take(B * T1 * D1); pre1 = a.take(B * T1 * D1); a1 = a.take(B * T1 * D1)
+        x2 = a.take(B * T1 * 9 * D1); u2 = a.take(B * T1 * D2); pre2 = a.take(B * T1 * D2); a2 = a.take(B * T1 * D2)
+        x3 = a.take(B * T3 * 4 * D2); u3 = a.take(B * T3 * D3); pre3 = a.take(B * T3 * D3); a3 = a.take(B * T3 * D3)
         hIn = a.take(B * R); hPre = a.take(B * H); hAct = a.take(B * H); logit = a.take(B); prob = a.take(B)
+        // Level scratch sized for the widest level; levels are walked one at a time in backward.
+        let widest = max(T1 * max(D1, D2), T3 * D3), widestInput = max(T1 * 9 * D1, T3 * 4 * D2)
         dLogit = a.take(B); dHAct = a.take(B * H); dHPre = a.take(B * H); dHIn = a.take(B * R)
-        dA2 = a.take(B * T2 * D2); dA2Pre = a.take(B * T2 * D2); dU2 = a.take(B * T2 * D2); dPatches2 = a.take(B * T2 * 4 * D1)
-        dA1 = a.take(B * T1 * D1); dA1Pre = a.take(B * T1 * D1); dU1 = a.take(B * T1 * D1); dCond = a.take(B * K)
-        dT = a.take(B * E); dTAct = a.take(B * L * E); dTPre = a.take(B * L * E)
+        dA = a.take(B * widest); dPre = a.take(B * widest); dU = a.take(B * widest); dX = a.take(B * widestInput)
+        dCond = a.take(B * K); dT = a.take(B * E); dTAct = a.take(B * L * E); dTPre = a.take(B * L * E)
     }
 
     deinit { tokens.deallocate() }
+
+    /// Per level: its unfolded input, pre-FiLM, pre-GELU and output buffers.
+    var levelBuffers: [(x: UnsafeMutablePointer<Float>, u: UnsafeMutablePointer<Float>, pre: UnsafeMutablePointer<Float>,
+                        a: UnsafeMutablePointer<Float>)] {
+        [(x1, u1, pre1, a1), (x2, u2, pre2, a2), (x3, u3, pre3, a3)]
+    }
 
     /// images (B, S, S, 3) in [−1, 1], tokens (B, L) word ids → rewards (B) in (0, 1), valid until
     /// the next call. `w` is the flat parameter buffer laid out by `parameterSpecs`.
@@ -130,30 +155,29 @@ public final class RewardNetwork {
     public func forward(_ w: UnsafePointer<Float>, images: UnsafePointer<Float>, tokens tok: UnsafePointer<Int32>,
                         batch B: Int) -> UnsafePointer<Float> {
         precondition(B >= 1 && B <= maxBatch, "batch \(B) outside 1…\(maxBatch)")
-        let l = layout, S = config.imageSize, p = config.patchSize, g = config.grid
+        let l = layout, S = config.imageSize, g = config.grid
         tokens.update(from: tok, count: B * L)
-        // Caption: (B·L, E) → GELU → mean over slots → t (B, E).
+        // Caption: (B·L, E) → GELU → mean over slots → t (B, E) → cond (B, K).
         TokenEmbedding.forward(out: tPre, tokens: tokens, table: w + l.embed, N: B * L, C: E)
         PositionEmbedding.forward(x: tPre, pos: w + l.textPos, B: B, T: L, C: E)
         GELU.forward(out: tAct, inp: tPre, count: B * L * E)
-        meanOverTokens(out: t, inp: tAct, B: B, T: L, C: E, stride: E)
+        meanOverSlots(out: t, inp: tAct, B: B)
         Linear.forward(out: cond, inp: t, weight: w + l.condW, bias: w + l.condB, N: B, C: E, OC: K)
-        // Level 1: 4×4 pixel patches, modulated by [γ1, β1] = cond[0 ..< 2·D1].
-        Patchify.forward(out: patches1, inp: images, B: B, H: S, W: S, C: 3, p: p)
-        Linear.forward(out: u1, inp: patches1, weight: w + l.patchW, bias: w + l.patchB, N: B * T1, C: P, OC: D1)
-        PositionEmbedding.forward(x: u1, pos: w + l.patchPos, B: B, T: T1, C: D1)
-        FiLM.forward(out: a1Pre, inp: u1, cond: cond, condStride: K, B: B, T: T1, C: D1)
-        GELU.forward(out: a1, inp: a1Pre, count: B * T1 * D1)
-        // Level 2: 2×2 cells of level-1 features, seen as a (g, g, D1) image; [γ2, β2] = cond[2·D1 ..< K].
-        Patchify.forward(out: patches2, inp: a1, B: B, H: g, W: g, C: D1, p: 2)
-        Linear.forward(out: u2, inp: patches2, weight: w + l.mergeW, bias: w + l.mergeB, N: B * T2, C: 4 * D1, OC: D2)
-        PositionEmbedding.forward(x: u2, pos: w + l.mergePos, B: B, T: T2, C: D2)
-        FiLM.forward(out: a2Pre, inp: u2, cond: cond + 2 * D1, condStride: K, B: B, T: T2, C: D2)
-        GELU.forward(out: a2, inp: a2Pre, count: B * T2 * D2)
-        // Head on [a2 flattened, t].
+        // Image levels: unfold the previous map, then Linear + pos → FiLM → GELU.
+        Patchify.forward(out: x1, inp: images, B: B, H: S, W: S, C: 3, p: config.patchSize)
+        for (i, (shape, buf)) in zip(levelShapes, levelBuffers).enumerated() {
+            if i == 1 { Im2Col.forward(out: x2, inp: a1, B: B, H: g, W: g, C: D1, k: 3) }
+            if i == 2 { Patchify.forward(out: x3, inp: a2, B: B, H: g, W: g, C: D2, p: 2) }
+            let p = l.levels[i]
+            Linear.forward(out: buf.u, inp: buf.x, weight: w + p.w, bias: w + p.b, N: B * shape.cells, C: shape.inp, OC: shape.out)
+            PositionEmbedding.forward(x: buf.u, pos: w + p.pos, B: B, T: shape.cells, C: shape.out)
+            FiLM.forward(out: buf.pre, inp: buf.u, cond: cond + shape.cond, condStride: K, B: B, T: shape.cells, C: shape.out)
+            GELU.forward(out: buf.a, inp: buf.pre, count: B * shape.cells * shape.out)
+        }
+        // Head on [a3 flattened, t].
         for b in 0..<B {
-            (hIn + b * R).update(from: a2 + b * T2 * D2, count: T2 * D2)
-            (hIn + b * R + T2 * D2).update(from: t + b * E, count: E)
+            (hIn + b * R).update(from: a3 + b * T3 * D3, count: T3 * D3)
+            (hIn + b * R + T3 * D3).update(from: t + b * E, count: E)
         }
         Linear.forward(out: hPre, inp: hIn, weight: w + l.fc1W, bias: w + l.fc1B, N: B, C: R, OC: H)
         GELU.forward(out: hAct, inp: hPre, count: B * H)
@@ -162,17 +186,17 @@ public final class RewardNetwork {
         return UnsafePointer(prob)
     }
 
-    /// out (B, ·) with row stride `stride`: out[b, c] = mean over t of inp (B, T, C).
-    func meanOverTokens(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, B: Int, T: Int, C: Int, stride: Int) {
-        let scale = 1 / Float(T)
+    /// inp (B, L, E) → out (B, E), the mean over caption slots.
+    func meanOverSlots(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, B: Int) {
+        let scale = 1 / Float(L)
         for b in 0..<B {
-            let o = out + b * stride
-            o.update(repeating: 0, count: C)
-            for t in 0..<T {
-                let row = inp + (b * T + t) * C
-                for c in 0..<C { o[c] += row[c] }
+            let o = out + b * E
+            o.update(repeating: 0, count: E)
+            for s in 0..<L {
+                let row = inp + (b * L + s) * E
+                for c in 0..<E { o[c] += row[c] }
             }
-            for c in 0..<C { o[c] *= scale }
+            for c in 0..<E { o[c] *= scale }
         }
     }
 }

@@ -29,7 +29,9 @@ public enum FastMath {
     /// a degree-6 polynomial for e^r, and 2^n put straight into the exponent bits.
     @inlinable @inline(__always)
     public static func exp(_ v: Float) -> Float {
-        let x = min(max(v, -87.336_54), 88.722_83)
+        // NaN must come out as NaN (so the trainer's non-finite guard sees it), and must not reach
+        // the Int32 conversion below, which traps on NaN.
+        let x = v.isNaN ? 0 : min(max(v, -87.336_54), 88.722_83)
         let n = (x * 1.442_695_04).rounded(.toNearestOrEven)
         // ln2 split in two so that n·ln2 is subtracted without rounding error (Cody–Waite).
         let r = x - n * 0.693_359_375 + n * 2.121_944_4e-4
@@ -42,6 +44,6 @@ public enum FastMath {
         let er = p * r * r + r + 1
         let scale = Float(bitPattern: UInt32(bitPattern: Int32(n) + 127) << 23)
         let y = er * scale
-        return v < -87.336_54 ? 0 : (v > 88.722_83 ? .infinity : y)
+        return v.isNaN ? v : (v < -87.336_54 ? 0 : (v > 88.722_83 ? .infinity : y))
     }
 }

@@ -82,3 +82,21 @@ final class PretrainerTests: XCTestCase {
         XCTAssertEqual(s.rate(at: 500), 0.1, accuracy: 1e-6)
     }
 }
+
+final class ModelConfigLimitTests: XCTestCase {
+    /// A config.json with absurd sizes is refused by name before any allocation (a fuzzing find:
+    /// width 4,000,000 used to try to allocate 1.3 PB).
+    func testAbsurdSizesAreRefusedBeforeAllocation() throws {
+        let dir = NSTemporaryDirectory() + "flowrl-huge-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try #"{"width": 4000000, "heads": 2, "depth": 1}"#.write(toFile: dir + "/config.json", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ModelCheckpoint.load(directory: dir)) { e in
+            XCTAssertTrue("\(e)".contains("width"), "\(e)")
+        }
+        var c = ModelConfig()
+        c.depth = 200; c.width = 4096
+        XCTAssertNotNil(c.problem)
+        XCTAssertNil(ModelConfig().problem)
+    }
+}

@@ -96,5 +96,7 @@ final class FastExpTests: XCTestCase {
         XCTAssertEqual(FastMath.exp(-.infinity), 0)
         XCTAssertEqual(FastMath.exp(-100), 0)
         XCTAssertEqual(FastMath.exp(100), .infinity)
+        XCTAssertTrue(FastMath.exp(.nan).isNaN, "NaN must survive so the non-finite guard can see it")
+        XCTAssertTrue(FastMath.tanh(.nan).isNaN)
     }
 }

@@ -19,6 +19,17 @@ public enum AtomicFiles {
         try? fsyncPath((path as NSString).deletingLastPathComponent)
     }
 
+    /// Deletes the `*.tmp-<pid>` files that writes killed half way left in `directory`, skipping
+    /// those of processes still alive (a concurrent writer's).
+    public static func removeLeftovers(in directory: String) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        for name in names {
+            guard let r = name.range(of: ".tmp-", options: .backwards), let pid = Int32(name[r.upperBound...]),
+                  pid != getpid(), kill(pid, 0) != 0 else { continue }
+            try? FileManager.default.removeItem(atPath: directory + "/" + name)
+        }
+    }
+
     /// Flushes a file or directory to disk.
     public static func fsyncPath(_ path: String) throws {
         let fd = open(path.isEmpty ? "." : path, O_RDONLY)

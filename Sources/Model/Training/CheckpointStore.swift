@@ -24,6 +24,15 @@ public struct TrainingCheckpoint {
 public enum CheckpointStore {
     public static let doneMarker = "DONE"
 
+    /// Test hook: `FLOWRL_TEST_SAVE_DELAY_MS=n` pauses n ms (at most 1000) after each file of a
+    /// checkpoint, so that the crash-safety test's kills land inside saves. Unset: no pause.
+    static let testSaveDelay: UInt32 = {
+        let ms = ProcessInfo.processInfo.environment["FLOWRL_TEST_SAVE_DELAY_MS"].flatMap { Int($0) } ?? 0
+        return UInt32(max(0, min(ms, 1000)) * 1000)
+    }()
+
+    static func pauseForTest() { if testSaveDelay > 0 { usleep(testSaveDelay) } }
+
     public static func directory(run: String, step: Int) -> String {
         run + "/ckpt/" + String(format: "step_%06d", step)
     }
@@ -39,14 +48,19 @@ public enum CheckpointStore {
         try AtomicFiles.makeDirectory(tmp)
         let p = ckpt.params
         try AtomicFiles.write(try ModelCheckpoint.encodeConfig(ckpt.config), to: tmp + "/config.json")
+        pauseForTest()
         try SafeTensorsFile.write(path: tmp + "/model.safetensors", tensors: ModelCheckpoint.tensors(p.values, infos: p.infos))
+        pauseForTest()
         try SafeTensorsFile.write(path: tmp + "/ema.safetensors", tensors: ModelCheckpoint.tensors(ckpt.ema.shadow, infos: p.infos),
                                   metadata: ["updates": String(ckpt.ema.updates), "max_decay": String(ckpt.ema.maxDecay)])
+        pauseForTest()
         let o = ckpt.optimizer
         try SafeTensorsFile.write(path: tmp + "/optim.safetensors",
                                   tensors: [("m", Tensor(shape: [o.m.count], data: o.m)), ("v", Tensor(shape: [o.v.count], data: o.v))],
                                   metadata: ["step": String(o.step)])
+        pauseForTest()
         try AtomicFiles.write(ckpt.state, to: tmp + "/state.json")
+        pauseForTest()
         try AtomicFiles.write(Data("step \(step)\n".utf8), to: tmp + "/" + doneMarker)
         try AtomicFiles.fsyncPath(tmp)
         if FileManager.default.fileExists(atPath: final) {
@@ -106,6 +120,10 @@ public enum CheckpointStore {
         opt.step = Int(optFile.metadata["step"] ?? "") ?? 0
         guard let state = FileManager.default.contents(atPath: dir + "/state.json") else {
             throw CheckpointError.missingFile(dir + "/state.json")
+        }
+        // Trainers read their step from here and would silently restart at 0 from a damaged one.
+        guard (try? JSONSerialization.jsonObject(with: state)) is [String: Any] else {
+            throw CheckpointError.corrupt(dir + "/state.json", "not a JSON object")
         }
         return TrainingCheckpoint(config: config, params: params, optimizer: opt, ema: ema, state: state)
     }

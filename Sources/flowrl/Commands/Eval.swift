@@ -11,10 +11,10 @@ struct Eval: ParsableCommand {
         abstract: "Judge K fixed-seed images per held-out prompt and report strict accuracy per category.")
 
     @Option(help: "Prompt file, one caption per line.") var prompts: String = "prompts/test.txt"
-    @Option(help: "Images per prompt (fixed seeds).") var seeds: Int = 4
-    @Option(help: "Euler steps.") var steps: Int = 20
-    @Option(help: "Classifier-free guidance scale (1 = off).") var cfg: Float = 3
-    @Option(help: "Seed from which the per-image seeds derive.") var seed: UInt64 = 20_261_130
+    @Option(parsing: .unconditional, help: "Images per prompt (fixed seeds).") var seeds: Int = 4
+    @Option(parsing: .unconditional, help: "Euler steps.") var steps: Int = 20
+    @Option(parsing: .unconditional, help: "Classifier-free guidance scale (1 = off).") var cfg: Float = 3
+    @Option(parsing: .unconditional, help: "Seed from which the per-image seeds derive.") var seed: UInt64 = 20_261_130
     @Flag(help: "Print JSON instead of a table.") var json = false
     @OptionGroup var checkpoint: CheckpointOptions
     @OptionGroup var threading: ThreadOptions

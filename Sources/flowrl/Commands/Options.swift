@@ -17,8 +17,12 @@ struct CheckpointOptions: ParsableArguments {
 }
 
 /// Thread count for OpenBLAS and parallel loops.
+///
+/// Numeric options of every command parse `.unconditional`ly: the next word is the value even when
+/// it starts with a dash, so `--steps -5` is rejected as "must be positive" rather than as a
+/// missing value.
 struct ThreadOptions: ParsableArguments {
-    @Option(help: "Threads for matrix products (OpenBLAS).")
+    @Option(parsing: .unconditional, help: "Threads for matrix products (OpenBLAS).")
     var threads: Int = 2
 
     func validate() throws {

@@ -14,16 +14,16 @@ struct Pretrain: ParsableCommand {
     var resume = false
     @Option(help: "JSON file with pretrain settings (keys as in config.json's \"pretrain\"); flags override it.")
     var config: String?
-    @Option(help: "Total optimizer steps.") var steps: Int?
-    @Option(name: .customLong("batch-size"), help: "Images per step.") var batchSize: Int?
-    @Option(help: "Peak learning rate.") var lr: Float?
-    @Option(name: .customLong("warmup-steps"), help: "Linear warm-up steps.") var warmupSteps: Int?
-    @Option(help: "Seed of initialisation and data.") var seed: UInt64?
-    @Option(name: .customLong("checkpoint-every"), help: "Steps between checkpoints.") var checkpointEvery: Int?
-    @Option(name: .customLong("sample-every"), help: "Steps between sample grids.") var sampleEvery: Int?
-    @Option(help: "Transformer width.") var width: Int = 128
-    @Option(help: "Transformer depth.") var depth: Int = 6
-    @Option(help: "Attention heads.") var heads: Int = 4
+    @Option(parsing: .unconditional, help: "Total optimizer steps.") var steps: Int?
+    @Option(name: .customLong("batch-size"), parsing: .unconditional, help: "Images per step.") var batchSize: Int?
+    @Option(parsing: .unconditional, help: "Peak learning rate.") var lr: Float?
+    @Option(name: .customLong("warmup-steps"), parsing: .unconditional, help: "Linear warm-up steps.") var warmupSteps: Int?
+    @Option(parsing: .unconditional, help: "Seed of initialisation and data.") var seed: UInt64?
+    @Option(name: .customLong("checkpoint-every"), parsing: .unconditional, help: "Steps between checkpoints.") var checkpointEvery: Int?
+    @Option(name: .customLong("sample-every"), parsing: .unconditional, help: "Steps between sample grids.") var sampleEvery: Int?
+    @Option(parsing: .unconditional, help: "Transformer width.") var width: Int = 128
+    @Option(parsing: .unconditional, help: "Transformer depth.") var depth: Int = 6
+    @Option(parsing: .unconditional, help: "Attention heads.") var heads: Int = 4
     @Option(help: "Held-out captions never trained on.") var holdout: String = "prompts/test.txt"
     @OptionGroup var threading: ThreadOptions
 

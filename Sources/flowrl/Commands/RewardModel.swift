@@ -30,7 +30,7 @@ struct RewardModelTrain: ParsableCommand {
     @Option(help: "Output directory (config.json + model.safetensors).") var out: String = "models/reward"
     @Option(help: "Training steps.") var steps: Int = 3000
     @Option(help: "Images per step.") var batch: Int = 64
-    @Option(help: "Peak learning rate (AdamW, cosine decay).") var lr: Float = 3e-3
+    @Option(help: "Peak learning rate (AdamW, cosine decay).") var lr: Float = 6e-3
     @Option(help: "Seed of initialisation and data.") var seed: UInt64 = 0
     @Option(name: .customLong("heldout"), help: "Held-out examples for the correlation.") var heldOut: Int = 2048
     @Option(name: .customLong("train-prompts"), help: "Training prompts.") var trainPrompts: String = "prompts/train.txt"

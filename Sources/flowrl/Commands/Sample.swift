@@ -14,15 +14,15 @@ struct Sample: ParsableCommand {
 
     @Option(help: "The caption to draw (see prompts/ for the grammar).") var prompt: String?
     @Option(help: "A file of prompts, one per line: one grid row each.") var prompts: String?
-    @Option(name: .customLong("n"), help: "Images per prompt.") var count: Int = 8
-    @Option(help: "Seed of the first image; image i uses seed + i.") var seed: UInt64 = 0
-    @Option(help: "Euler (or SDE) steps.") var steps: Int = 40
-    @Option(help: "Classifier-free guidance scale (1 = off).") var cfg: Float = 3
-    @Option(help: "Time shift of the schedule.") var shift: Float = 1
+    @Option(name: .customLong("n"), parsing: .unconditional, help: "Images per prompt.") var count: Int = 8
+    @Option(parsing: .unconditional, help: "Seed of the first image; image i uses seed + i.") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Euler (or SDE) steps.") var steps: Int = 40
+    @Option(parsing: .unconditional, help: "Classifier-free guidance scale (1 = off).") var cfg: Float = 3
+    @Option(parsing: .unconditional, help: "Time shift of the schedule.") var shift: Float = 1
     @Flag(help: "Use Flow-GRPO's SDE sampler instead of the Euler ODE.") var sde = false
-    @Option(name: .customLong("noise-level"), help: "SDE noise level a (with --sde).") var noiseLevel: Float = 0.7
+    @Option(name: .customLong("noise-level"), parsing: .unconditional, help: "SDE noise level a (with --sde).") var noiseLevel: Float = 0.7
     @Option(help: "Output PNG.") var out: String = "outputs/samples.png"
-    @Option(help: "Upscaling factor of each 32×32 cell.") var upscale: Int = 4
+    @Option(parsing: .unconditional, help: "Upscaling factor of each 32×32 cell.") var upscale: Int = 4
     @OptionGroup var checkpoint: CheckpointOptions
     @OptionGroup var threading: ThreadOptions
 
@@ -51,7 +51,7 @@ struct Sample: ParsableCommand {
             images = try SampleGrid.generate(network: net, params: params, prompts: list, seeds: seeds,
                                              options: ODESamplerOptions(steps: steps, shift: shift, cfgScale: cfg))
         }
-        let title = "\(checkpoint.resolvedDirectory)  \(sde ? "SDE" : "ODE") \(steps) steps  cfg \(cfg)  seeds \(seed)…"
+        let title = "\(checkpoint.resolvedDirectory)  \(sde ? "SDE" : "ODE") \(steps) steps  cfg \(cfg)  seeds \(seed)-\(seed + UInt64(count) - 1)"
         let grid = SampleGrid.render(images: images, prompts: list, seeds: seeds, side: config.imageSize,
                                      upscale: upscale, title: title)
         let dir = (out as NSString).deletingLastPathComponent

@@ -15,27 +15,31 @@ struct Train: ParsableCommand {
     @Option(help: "Model directory to start from; also the frozen KL reference.") var base: String?
     @Option(help: "Reward spec, e.g. geneval or geneval:1,compress:0.1.") var reward: String?
     @Option(help: "Policy loss: \(PolicyLosses.known.joined(separator: ", ")).") var algo: String?
-    @Option(help: "GRPO iterations.") var iterations: Int?
-    @Option(name: .customLong("prompts-per-iteration"), help: "Prompts per iteration (P).") var promptsPerIteration: Int?
-    @Option(name: .customLong("group-size"), help: "Samples per prompt (G).") var groupSize: Int?
-    @Option(name: .customLong("mini-batch"), help: "Trajectories per optimizer step.") var miniBatch: Int?
-    @Option(name: .customLong("inner-epochs"), help: "Passes over each iteration's trajectories.") var innerEpochs: Int?
-    @Option(help: "Denoising steps of the rollouts (T).") var steps: Int?
-    @Option(name: .customLong("noise-level"), help: "SDE noise level a.") var noiseLevel: Float?
-    @Option(help: "Learning rate.") var lr: Float?
-    @Option(name: .customLong("kl-beta"), help: "KL penalty β against the base model (default 0 for grpo-guard, else 0.01).")
+    @Option(parsing: .unconditional, help: "GRPO iterations.") var iterations: Int?
+    @Option(name: .customLong("prompts-per-iteration"), parsing: .unconditional, help: "Prompts per iteration (P).") var promptsPerIteration: Int?
+    @Option(name: .customLong("group-size"), parsing: .unconditional, help: "Samples per prompt (G).") var groupSize: Int?
+    @Option(name: .customLong("mini-batch"), parsing: .unconditional, help: "Trajectories per optimizer step.") var miniBatch: Int?
+    @Option(name: .customLong("inner-epochs"), parsing: .unconditional, help: "Passes over each iteration's trajectories.") var innerEpochs: Int?
+    @Option(parsing: .unconditional, help: "Denoising steps of the rollouts (T).") var steps: Int?
+    @Option(name: .customLong("noise-level"), parsing: .unconditional, help: "SDE noise level a.") var noiseLevel: Float?
+    @Option(parsing: .unconditional, help: "Learning rate.") var lr: Float?
+    @Option(name: .customLong("kl-beta"), parsing: .unconditional,
+            help: "KL penalty β against the base model (default 0 for grpo-guard, else 0.01).")
     var klBeta: Float?
-    @Option(name: .customLong("clip-epsilon"), help: "Ratio clip range ε (default 1.4e-5 for grpo-guard, else 2e-3).")
+    @Option(name: .customLong("clip-epsilon"), parsing: .unconditional,
+            help: "Ratio clip range ε (default 1.4e-5 for grpo-guard, else 2e-3).")
     var clipEpsilon: Float?
     @Flag(name: .customLong("ratio-norm"), inversion: .prefixedNo, help: "grpo-guard: RatioNorm on/off (ablation).")
     var ratioNorm: Bool?
     @Flag(name: .customLong("reweight"), inversion: .prefixedNo, help: "grpo-guard: 1/|dt| step reweighting on/off (ablation).")
     var reweight: Bool?
-    @Option(name: .customLong("segment-steps"), help: "sspo / st-ppo: denoising steps per ratio segment.") var segmentSteps: Int?
-    @Option(name: .customLong("bapo-target"), help: "bapo: target share of positive-advantage rows in the loss.") var bapoTarget: Float?
-    @Option(help: "Seed of prompts, rollouts and shuffles.") var seed: UInt64?
-    @Option(name: .customLong("eval-every"), help: "Iterations between held-out evaluations and grids.") var evalEvery: Int?
-    @Option(name: .customLong("checkpoint-every"), help: "Iterations between checkpoints.") var checkpointEvery: Int?
+    @Option(name: .customLong("segment-steps"), parsing: .unconditional, help: "sspo / st-ppo: denoising steps per ratio segment.")
+    var segmentSteps: Int?
+    @Option(name: .customLong("bapo-target"), parsing: .unconditional, help: "bapo: target share of positive-advantage rows in the loss.")
+    var bapoTarget: Float?
+    @Option(parsing: .unconditional, help: "Seed of prompts, rollouts and shuffles.") var seed: UInt64?
+    @Option(name: .customLong("eval-every"), parsing: .unconditional, help: "Iterations between held-out evaluations and grids.") var evalEvery: Int?
+    @Option(name: .customLong("checkpoint-every"), parsing: .unconditional, help: "Iterations between checkpoints.") var checkpointEvery: Int?
     @Option(name: .customLong("train-prompts"), help: "Training prompt file.") var trainPrompts: String?
     @Option(name: .customLong("test-prompts"), help: "Held-out prompt file.") var testPrompts: String?
     @OptionGroup var threading: ThreadOptions
@@ -84,7 +88,6 @@ struct Train: ParsableCommand {
         PolicyLosses.applyDefaults(to: &cfg, explicit: explicit)
         if let problem = cfg.problem { throw ValidationError(problem) }
         let dir = runDirectory ?? "outputs/runs/" + Train.timestamp()
-        printError("run directory: \(dir)")
         let code = try TrainRun(directory: dir, config: cfg, resume: resume).run()
         if code != 0 { throw ExitCode(code) }
     }

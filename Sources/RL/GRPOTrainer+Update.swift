@@ -6,126 +6,175 @@ import Tensor
 extension GRPOTrainer {
     /// One optimizer update on the trained steps of `members` (trajectory indices of `batch`).
     /// Returns the loss's view of the rows, or nil when the update was skipped (non-finite).
+    ///
+    /// Every per-row loop runs on raw pointers into an `UpdateWorkspace` (a fixed number of
+    /// allocations per update, whatever the number of steps), rows split across cores: a row writes
+    /// only its own slots, so the split changes no number. μ_ref and μ_θ are formed straight from
+    /// the network's output, so velocities are never copied.
     func update(_ batch: RolloutBatch, members: [Int], advantages: [Float], perStepGradNorms: Bool,
                 stats: inout IterationStats) throws -> (PolicyBatch, PolicyLossOutput)? {
         let K = batch.trainedSteps, D = batch.elements, L = batch.tokenCount
         let R = members.count * K
         let guided = config.rolloutCFG != 1, s = config.rolloutCFG
         let rows = guided ? 2 * R : R
-        // Inputs: row r = (trajectory j, step k), trajectory-major so sequence losses can group rows.
-        var x = [Float](repeating: 0, count: rows * D)
-        var sigma = [Float](repeating: 0, count: rows)
-        var tokens = [Int32](repeating: 0, count: rows * L)
-        for (j, i) in members.enumerated() {
-            for k in 0..<K {
-                let r = j * K + k
-                let o = batch.stateOffset(i, k)
-                x.replaceSubrange((r * D)..<((r + 1) * D), with: batch.states[o..<(o + D)])
-                sigma[r] = batch.stepInfo[k].sigma
-                tokens.replaceSubrange((r * L)..<((r + 1) * L), with: batch.tokens[(i * L)..<((i + 1) * L)])
-            }
-        }
-        if guided {   // unconditional copies: same x and σ, empty caption
-            x.replaceSubrange((R * D)..<(2 * R * D), with: x[0..<(R * D)])
-            for r in 0..<R { sigma[R + r] = sigma[r] }
-        }
-        /// v (R, D) from the network output, combining the two halves under guidance.
-        func velocity() -> [Float] {
-            let out = network.output
-            var v = [Float](repeating: 0, count: R * D)
-            for j in 0..<(R * D) { v[j] = guided ? out[R * D + j] + s * (out[j] - out[R * D + j]) : out[j] }
-            return v
-        }
-        var vRef: [Float] = []
-        if config.klBeta > 0 {
-            network.forward(reference, x: x, sigma: sigma, tokens: tokens, batch: rows)
-            vRef = velocity()
-        }
-        network.forward(params, x: x, sigma: sigma, tokens: tokens, batch: rows)
-        let v = velocity()
+        let useKL = config.klBeta > 0, beta = config.klBeta
+        let steps = batch.stepInfo
+        let ws = UpdateWorkspace(rows: rows, trained: R, elements: D, tokens: L, kl: useKL)
+        let out = network.output
 
-        var pb = PolicyBatch(advantages: [], logpNew: [], logpOld: [], meanSquaredShift: [], std: [], dt: [],
-                             step: [], trajectory: [], stepsPerTrajectory: K)
-        var mu = [Float](repeating: 0, count: R * D)
-        var muRef = [Float](repeating: 0, count: config.klBeta > 0 ? R * D : 0)
-        var kl = [Float](repeating: 0, count: R)
-        for (j, i) in members.enumerated() {
-            for k in 0..<K {
-                let r = j * K + k
-                let step = batch.stepInfo[k]
-                let xn = batch.stateOffset(i, k + 1), mo = batch.meanOffset(i, k)
-                var msd = 0.0, klSum = 0.0
-                for d in 0..<D {
-                    let m = step.xCoef * x[r * D + d] + step.vCoef * v[r * D + d]
-                    mu[r * D + d] = m
-                    let shift = Double(m - batch.means[mo + d]); msd += shift * shift
-                    if config.klBeta > 0 {
-                        let mr = step.xCoef * x[r * D + d] + step.vCoef * vRef[r * D + d]
-                        muRef[r * D + d] = mr
-                        let dk = Double(m - mr); klSum += dk * dk
+        batch.withTrajectory { states, oldMeans, ids in
+            // Inputs: row r = (trajectory j, step k), trajectory-major so sequence losses can group rows.
+            for (j, i) in members.enumerated() {
+                for k in 0..<K {
+                    let r = j * K + k
+                    copy(ws.x + r * D, states + batch.stateOffset(i, k), D)
+                    ws.sigma[r] = steps[k].sigma
+                    (ws.tokens + r * L).update(from: ids + i * L, count: L)
+                }
+            }
+            if guided {   // unconditional copies: same x and σ, empty caption
+                copy(ws.x + R * D, ws.x, R * D)
+                ws.sigma.advanced(by: R).update(from: ws.sigma, count: R)
+            }
+            /// μ = xCoef·x + vCoef·v for every row, v combined from the output's halves under guidance.
+            func means(into m: UnsafeMutablePointer<Float>) {
+                Parallel.forRanges(R) { rs in
+                    for r in rs {
+                        let step = steps[r % K]
+                        let xr = ws.x + r * D, mr = m + r * D, c = out + r * D, u = out + (R + r) * D
+                        if guided {
+                            for d in 0..<D { mr[d] = step.xCoef * xr[d] + step.vCoef * (u[d] + s * (c[d] - u[d])) }
+                        } else {
+                            for d in 0..<D { mr[d] = step.xCoef * xr[d] + step.vCoef * c[d] }
+                        }
                     }
                 }
-                let logp = batch.states.withUnsafeBufferPointer { S in
-                    mu.withUnsafeBufferPointer { M in
-                        step.logProb(xNext: S.baseAddress! + xn, mu: M.baseAddress! + r * D, count: D)
+            }
+            if useKL {
+                network.forward(reference, x: ws.x, sigma: ws.sigma, tokens: ws.tokens, batch: rows)
+                means(into: ws.muRef)
+            }
+            network.forward(params, x: ws.x, sigma: ws.sigma, tokens: ws.tokens, batch: rows)
+            means(into: ws.mu)
+            // Per row: log p_θ, mean (μ_θ − μ_old)² and the KL to the reference, sums in double.
+            Parallel.forRanges(R) { rs in
+                for r in rs {
+                    let (j, k) = r.quotientAndRemainder(dividingBy: K)
+                    let i = members[j], step = steps[k]
+                    let m = ws.mu + r * D, old = oldMeans + batch.meanOffset(i, k)
+                    var shift = 0.0, klSum = 0.0
+                    for d in 0..<D { let t = Double(m[d] - old[d]); shift += t * t }
+                    if useKL {
+                        let mr = ws.muRef + r * D
+                        for d in 0..<D { let t = Double(m[d] - mr[d]); klSum += t * t }
                     }
+                    ws.logp[r] = step.logProb(xNext: states + batch.stateOffset(i, k + 1), mu: m, count: D)
+                    ws.shift[r] = Float(shift / Double(D))
+                    let s2 = Double(step.std) * Double(step.std)
+                    ws.kl[r] = Float(klSum / Double(D) / (2 * s2))
                 }
-                let s2 = Double(step.std) * Double(step.std)
-                kl[r] = Float(klSum / Double(D) / (2 * s2))
-                pb.advantages.append(advantages[i]); pb.logpNew.append(logp)
-                pb.logpOld.append(batch.logProbs[i * K + k]); pb.meanSquaredShift.append(Float(msd / Double(D)))
-                pb.std.append(step.std); pb.dt.append(step.dt); pb.step.append(k); pb.trajectory.append(j)
             }
         }
-        let out = loss.evaluate(pb)
-        let klMean = kl.reduce(0, +) / Float(R)
-        // dL/dv = vCoef · [dL/dlogp · (x' − μ_θ)/(s²D) + dL/dmsd · 2(μ_θ − μ_old)/D + β(μ_θ − μ_ref)/(s²D·R)]
-        var dv = [Float](repeating: 0, count: rows * D)
+
+        var pb = PolicyBatch(advantages: [], logpNew: ws.array(ws.logp, R), logpOld: [],
+                             meanSquaredShift: ws.array(ws.shift, R), std: [], dt: [], step: [], trajectory: [],
+                             stepsPerTrajectory: K)
+        pb.advantages.reserveCapacity(R); pb.logpOld.reserveCapacity(R); pb.std.reserveCapacity(R)
+        pb.dt.reserveCapacity(R); pb.step.reserveCapacity(R); pb.trajectory.reserveCapacity(R)
         for (j, i) in members.enumerated() {
             for k in 0..<K {
-                let r = j * K + k
-                let step = batch.stepInfo[k]
-                let s2 = step.std * step.std
-                let a = out.dLogp[r] / (s2 * Float(D)), b = 2 * out.dShift[r] / Float(D)
-                let c = config.klBeta / (s2 * Float(D) * Float(R))
-                let xn = batch.stateOffset(i, k + 1), mo = batch.meanOffset(i, k)
-                for d in 0..<D {
-                    let m = mu[r * D + d]
-                    var g = a * (batch.states[xn + d] - m) + b * (m - batch.means[mo + d])
-                    if config.klBeta > 0 { g += c * (m - muRef[r * D + d]) }
-                    g *= step.vCoef
-                    if guided {
-                        dv[r * D + d] = s * g
-                        dv[(R + r) * D + d] = (1 - s) * g
-                    } else {
-                        dv[r * D + d] = g
+                pb.advantages.append(advantages[i]); pb.logpOld.append(batch.logProbs[i * K + k])
+                pb.std.append(steps[k].std); pb.dt.append(steps[k].dt); pb.step.append(k); pb.trajectory.append(j)
+            }
+        }
+        let lossOut = loss.evaluate(pb)
+        var klSum: Float = 0
+        for r in 0..<R { klSum += ws.kl[r] }
+        let klMean = klSum / Float(R)
+
+        // dL/dv = vCoef · [dL/dlogp · (x' − μ_θ)/(s²D) + dL/dmsd · 2(μ_θ − μ_old)/D + β(μ_θ − μ_ref)/(s²D·R)]
+        batch.withTrajectory { states, oldMeans, _ in
+            lossOut.dLogp.withUnsafeBufferPointer { dLogp in
+            lossOut.dShift.withUnsafeBufferPointer { dShift in
+                Parallel.forRanges(R) { rs in
+                    for r in rs {
+                        let (j, k) = r.quotientAndRemainder(dividingBy: K)
+                        let i = members[j], step = steps[k]
+                        let s2 = step.std * step.std
+                        let a = dLogp[r] / (s2 * Float(D)), b = 2 * dShift[r] / Float(D)
+                        let c = beta / (s2 * Float(D) * Float(R))
+                        let xn = states + batch.stateOffset(i, k + 1), old = oldMeans + batch.meanOffset(i, k)
+                        let m = ws.mu + r * D, mr = ws.muRef + r * D
+                        let g0 = ws.dv + r * D, g1 = ws.dv + (R + r) * D
+                        for d in 0..<D {
+                            var g = a * (xn[d] - m[d]) + b * (m[d] - old[d])
+                            if useKL { g += c * (m[d] - mr[d]) }
+                            g *= step.vCoef
+                            if guided {
+                                g0[d] = s * g
+                                g1[d] = (1 - s) * g
+                            } else {
+                                g0[d] = g
+                            }
+                        }
                     }
                 }
+            }
             }
         }
         if perStepGradNorms {
             stats.gradNormPerStep = (0..<K).map { k in
-                var masked = dv
-                for r in 0..<rows where (r % R) % K != k {
-                    for d in 0..<D { masked[r * D + d] = 0 }
+                for r in 0..<rows {
+                    let src = ws.dv + r * D, dst = ws.masked + r * D
+                    if (r % R) % K == k { copy(dst, src, D) } else { zero(dst, D) }
                 }
                 params.zeroGrads()
-                network.backward(&params, dout: masked, batch: rows)
+                network.backward(&params, dout: ws.masked, batch: rows)
                 return params.grads.withUnsafeBufferPointer { Float(Ops.sumOfSquares($0.count, $0.baseAddress!).squareRoot()) }
             }
         }
-        stats.outputGradNormPerStepSum.addRows(dv: dv, rows: R, K: K, D: D)
+        stats.outputGradNormPerStepSum.addRows(dv: ws.array(ws.dv, rows * D), rows: R, K: K, D: D)
         params.zeroGrads()
-        network.backward(&params, dout: dv, batch: rows)
+        network.backward(&params, dout: ws.dv, batch: rows)
         let norm = GradClip.clipGlobalNorm(&params.grads, maxNorm: config.gradClip)
-        let total = out.loss + config.klBeta * klMean
+        let total = lossOut.loss + config.klBeta * klMean
         guard norm.isFinite, total.isFinite else {
             stats.skipped = norm.isFinite ? "non-finite loss" : "non-finite gradient"
             return nil
         }
         optimizer.update(&params, lr: config.lr)
         ema.update(from: params.values)
-        stats.addUpdate(policyLoss: out.loss, kl: klMean, gradNorm: norm)
-        return (pb, out)
+        stats.addUpdate(policyLoss: lossOut.loss, kl: klMean, gradNorm: norm)
+        return (pb, lossOut)
     }
+}
+
+/// The buffers of one update, taken together from one arena: network inputs (rows = mini-batch
+/// rows, doubled under guidance), μ_θ and μ_ref (R trained rows), dL/dv, and the per-row scalars.
+final class UpdateWorkspace {
+    private let arena = Arena()
+    let x: UnsafeMutablePointer<Float>, sigma: UnsafeMutablePointer<Float>
+    let tokens: UnsafeMutablePointer<Int32>
+    let mu: UnsafeMutablePointer<Float>, muRef: UnsafeMutablePointer<Float>
+    let dv: UnsafeMutablePointer<Float>
+    /// dv with all but one step's rows zeroed (per-step gradient-norm diagnostics); taken lazily.
+    private(set) lazy var masked: UnsafeMutablePointer<Float> = arena.take(rows * elements)
+    let logp: UnsafeMutablePointer<Float>, shift: UnsafeMutablePointer<Float>, kl: UnsafeMutablePointer<Float>
+    private let rows: Int, elements: Int
+
+    init(rows: Int, trained R: Int, elements D: Int, tokens L: Int, kl useKL: Bool) {
+        self.rows = rows
+        elements = D
+        x = arena.take(rows * D); sigma = arena.take(rows)
+        tokens = .allocate(capacity: max(1, rows * L))
+        tokens.initialize(repeating: 0, count: max(1, rows * L))
+        mu = arena.take(R * D); muRef = arena.take(useKL ? R * D : 0)
+        dv = arena.take(rows * D)
+        logp = arena.take(R); shift = arena.take(R); kl = arena.take(R)
+    }
+
+    deinit { tokens.deallocate() }
+
+    /// A Swift array copy of n floats, for the APIs that take arrays.
+    func array(_ p: UnsafeMutablePointer<Float>, _ n: Int) -> [Float] { Array(UnsafeBufferPointer(start: p, count: n)) }
 }

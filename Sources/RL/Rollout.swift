@@ -62,6 +62,12 @@ public struct RolloutBatch {
 ///
 /// Sample i draws its initial noise and every step's ξ from RNG(seeds[i]) alone, so a sample is
 /// reproducible on its own whatever batch it was generated in.
+///
+/// The denoising loop allocates nothing itself (`bench/alloc_check.sh` counts): the trajectory
+/// arrays are sized once per rollout, the network's inputs live in a `RolloutWorkspace` made once
+/// per rollout, and the per-sample step (ξ, μ, x', log p) runs on raw pointers, samples split
+/// across cores (each sample owns its RNG and its rows of the trajectory arrays, so the split
+/// changes no number). Each parallel region still costs libdispatch a few transient allocations.
 public enum SDESampler {
     public static func rollout(network net: VelocityNetwork, params: Parameters, tokens: [Int32],
                                seeds: [UInt64], options o: RolloutOptions) -> RolloutBatch {
@@ -74,60 +80,84 @@ public enum SDESampler {
                                  states: [Float](repeating: 0, count: N * (T + 1) * D),
                                  means: [Float](repeating: 0, count: N * K * D),
                                  logProbs: [Float](repeating: 0, count: N * K), stepInfo: info)
+        guard N > 0 else { return batch }
         var rngs = seeds.map { RNG(seed: $0) }
-        for i in 0..<N {
-            let o0 = batch.stateOffset(i, 0)
-            batch.states.withUnsafeMutableBufferPointer { S in
-                rngs[i].fillNormal(UnsafeMutableBufferPointer(rebasing: S[o0..<(o0 + D)]))
-            }
-        }
         let chunk = net.maxBatch
-        var x = [Float](repeating: 0, count: chunk * D)
-        var v = [Float](repeating: 0, count: chunk * D)
-        var xi = [Float](repeating: 0, count: D)
+        let ws = RolloutWorkspace(rows: min(chunk, max(N, 1)), elements: D, tokens: L, guided: o.cfgScale != 1)
         let guidance = CFGVelocity(network: net, scale: o.cfgScale)
-        for start in stride(from: 0, to: N, by: chunk) {
-            let n = min(chunk, N - start)
-            for k in 0..<T {
-                let step = info[k]
-                for i in 0..<n {
-                    let src = batch.stateOffset(start + i, k)
-                    x.replaceSubrange((i * D)..<((i + 1) * D), with: batch.states[src..<(src + D)])
+        let stateStride = (T + 1) * D
+        batch.states.withUnsafeMutableBufferPointer { S in
+        batch.means.withUnsafeMutableBufferPointer { M in
+        batch.logProbs.withUnsafeMutableBufferPointer { LP in
+        rngs.withUnsafeMutableBufferPointer { R in
+        tokens.withUnsafeBufferPointer { TK in
+            let states = S.baseAddress!, means = M.baseAddress!, logps = LP.baseAddress!, rng = R.baseAddress!
+            let x = ws.x
+            for start in stride(from: 0, to: N, by: chunk) {
+                let n = min(chunk, N - start)
+                // x_0 = noise, drawn into the trajectory and gathered into the network's input.
+                Parallel.forRanges(n) { rows in
+                    for i in rows {
+                        let x0 = states + (start + i) * stateStride
+                        rng[start + i].fillNormal(UnsafeMutableBufferPointer(start: x0, count: D))
+                        copy(x + i * D, x0, D)
+                    }
                 }
-                let sigma = [Float](repeating: step.sigma, count: n)
-                guidance.velocity(params: params, x: x, sigma: sigma,
-                                  tokens: Array(tokens[(start * L)..<((start + n) * L)]), batch: n, into: &v)
-                for i in 0..<n {
-                    let s = start + i
-                    let dst = batch.stateOffset(s, k + 1)
-                    let muOffset = k < K ? batch.meanOffset(s, k) : 0
-                    if k < K { rngs[s].fillNormal(&xi) }
-                    var logp: Float = 0
-                    batch.states.withUnsafeMutableBufferPointer { S in
-                        batch.means.withUnsafeMutableBufferPointer { M in
-                            x.withUnsafeBufferPointer { X in
-                                v.withUnsafeBufferPointer { V in
-                                    let xs = X.baseAddress! + i * D, vs = V.baseAddress! + i * D
-                                    let xn = S.baseAddress! + dst
-                                    if k < K {
-                                        let mu = M.baseAddress! + muOffset
-                                        step.mean(mu, x: xs, v: vs, count: D)
-                                        for j in 0..<D { xn[j] = mu[j] + step.std * xi[j] }
-                                        logp = step.logProb(xNext: xn, mu: mu, count: D)
-                                    } else {
-                                        // untrained tail: a deterministic Euler step
-                                        for j in 0..<D { xn[j] = xs[j] + vs[j] * step.dt }
-                                    }
-                                }
+                for k in 0..<T {
+                    let step = info[k]
+                    ws.sigma.update(repeating: step.sigma, count: n)
+                    let v = guidance.velocity(params: params, x: ws.x, sigma: ws.sigma,
+                                              tokens: TK.baseAddress! + start * L, batch: n, workspace: ws)
+                    Parallel.forRanges(n) { rows in
+                        for i in rows {
+                            let s = start + i
+                            let xs = x + i * D, vs = v + i * D
+                            let xn = states + s * stateStride + (k + 1) * D
+                            if k < K {
+                                // ξ is drawn straight into x' and turned into μ + s·ξ in place.
+                                let mu = means + (s * K + k) * D
+                                rng[s].fillNormal(UnsafeMutableBufferPointer(start: xn, count: D))
+                                step.mean(mu, x: xs, v: vs, count: D)
+                                for j in 0..<D { xn[j] = mu[j] + step.std * xn[j] }
+                                logps[s * K + k] = step.logProb(xNext: xn, mu: mu, count: D)
+                            } else {
+                                // untrained tail: a deterministic Euler step
+                                for j in 0..<D { xn[j] = xs[j] + vs[j] * step.dt }
                             }
+                            copy(xs, xn, D)   // x_{k+1} is the next step's input
                         }
                     }
-                    if k < K { batch.logProbs[s * K + k] = logp }
                 }
             }
+        }
+        }
+        }
+        }
         }
         return batch
     }
+}
+
+/// The network inputs of a rollout chunk, allocated once per rollout and reused at every step.
+final class RolloutWorkspace {
+    private let arena = Arena()
+    /// x_k of the chunk's samples (rows, D), σ_k per row, and CFG's buffers.
+    let x: UnsafeMutablePointer<Float>
+    let sigma: UnsafeMutablePointer<Float>
+    /// Conditional velocity under guidance (rows, D).
+    let velocity: UnsafeMutablePointer<Float>
+    /// All-padding captions (rows, L): the unconditional branch of guidance.
+    let emptyTokens: UnsafeMutablePointer<Int32>
+
+    init(rows: Int, elements D: Int, tokens L: Int, guided: Bool) {
+        x = arena.take(rows * D)
+        sigma = arena.take(rows)
+        velocity = arena.take(guided ? rows * D : 0)
+        emptyTokens = .allocate(capacity: max(1, guided ? rows * L : 0))
+        emptyTokens.initialize(repeating: 0, count: max(1, guided ? rows * L : 0))
+    }
+
+    deinit { emptyTokens.deallocate() }
 }
 
 /// Velocity with optional classifier-free guidance: v_u + scale·(v_c − v_u).
@@ -135,14 +165,19 @@ struct CFGVelocity {
     let network: VelocityNetwork
     let scale: Float
 
-    func velocity(params: Parameters, x: [Float], sigma: [Float], tokens: [Int32], batch n: Int, into v: inout [Float]) {
-        let D = network.config.imageElements, L = network.config.maxTextTokens
+    /// v (n, D) at x, σ and captions; points into the network's output or the workspace, valid
+    /// until the next forward.
+    func velocity(params: Parameters, x: UnsafePointer<Float>, sigma: UnsafePointer<Float>,
+                  tokens: UnsafePointer<Int32>, batch n: Int, workspace ws: RolloutWorkspace) -> UnsafePointer<Float> {
+        let D = network.config.imageElements
         network.forward(params, x: x, sigma: sigma, tokens: tokens, batch: n)
-        v.withUnsafeMutableBufferPointer { copy($0.baseAddress!, network.output, n * D) }
-        guard scale != 1 else { return }
-        network.forward(params, x: x, sigma: sigma, tokens: [Int32](repeating: 0, count: n * L), batch: n)
+        guard scale != 1 else { return network.output }
+        let v = ws.velocity
+        copy(v, network.output, n * D)
+        network.forward(params, x: x, sigma: sigma, tokens: ws.emptyTokens, batch: n)
         let u = network.output
         for j in 0..<(n * D) { v[j] = u[j] + scale * (v[j] - u[j]) }
+        return UnsafePointer(v)
     }
 }
 
@@ -160,5 +195,17 @@ extension SDESampler {
         let D = batch.elements
         let images = batch.finalImages
         return (0..<batch.count).map { Array(images[($0 * D)..<(($0 + 1) * D)]) }
+    }
+}
+
+extension RolloutBatch {
+    /// Runs `body` with raw pointers to the states, the stored means and the caption ids, so hot
+    /// loops index them without bounds or copy-on-write checks.
+    func withTrajectory<T>(_ body: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Int32>) throws -> T) rethrows -> T {
+        try states.withUnsafeBufferPointer { S in
+            try means.withUnsafeBufferPointer { M in
+                try tokens.withUnsafeBufferPointer { T in try body(S.baseAddress!, M.baseAddress!, T.baseAddress!) }
+            }
+        }
     }
 }

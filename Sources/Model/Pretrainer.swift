@@ -121,7 +121,9 @@ public final class Pretrainer {
 
     /// The full training state, for `CheckpointStore.save`.
     public func checkpoint() -> TrainingCheckpoint {
-        let state = try! JSONSerialization.data(withJSONObject: ["step": step, "seed": config.seed], options: [.sortedKeys])
+        // A dictionary of two integers always serialises; the fallback only keeps the code free of try!.
+        let state = (try? JSONSerialization.data(withJSONObject: ["step": step, "seed": config.seed],
+                                                 options: [.sortedKeys])) ?? Data("{}".utf8)
         return TrainingCheckpoint(config: network.config, params: params, optimizer: optimizer, ema: ema, state: state)
     }
 

@@ -13,16 +13,26 @@ public enum LayerNorm {
         for n in 0..<N {
             let x = inp + n * C
             let y = out + n * C
-            var sum: Float = 0
-            for c in 0..<C { sum += x[c] }
+            // Sums on 8 lanes: a single running sum is a serial chain the compiler cannot vectorise.
+            let raw = UnsafeRawPointer(x), wide = C & ~7
+            var acc = SIMD8<Float>(repeating: 0)
+            var c = 0
+            while c < wide { acc += raw.loadUnaligned(fromByteOffset: 4 * c, as: SIMD8<Float>.self); c += 8 }
+            var sum = acc.sum()
+            while c < C { sum += x[c]; c += 1 }
             let m = sum * invC
             // Two passes (mean first, then squared deviations) instead of E[x²] − E[x]², which
             // cancels catastrophically in float32 when the residual stream has a large mean.
-            var sq: Float = 0
-            for c in 0..<C {
-                let d = x[c] - m
-                sq += d * d
+            let m8 = SIMD8<Float>(repeating: m)
+            acc = SIMD8<Float>(repeating: 0)
+            c = 0
+            while c < wide {
+                let d = raw.loadUnaligned(fromByteOffset: 4 * c, as: SIMD8<Float>.self) - m8
+                acc += d * d
+                c += 8
             }
+            var sq = acc.sum()
+            while c < C { let d = x[c] - m; sq += d * d; c += 1 }
             let s = 1 / (sq * invC + eps).squareRoot()
             for c in 0..<C {
                 var v = (x[c] - m) * s

@@ -9,12 +9,14 @@ public enum Linear {
                                weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                                N: Int, C: Int, OC: Int) {
         guard N > 0, OC > 0 else { return }
-        BLAS.sgemm(transB: true, M: N, N: OC, K: C, A: inp, B: weight, beta: 0, C: out)
-        guard let bias else { return }
-        for n in 0..<N {
-            let row = out + n * OC
-            for o in 0..<OC { row[o] += bias[o] }
+        guard let bias else {
+            BLAS.sgemm(transB: true, M: N, N: OC, K: C, A: inp, B: weight, beta: 0, C: out)
+            return
         }
+        // Bias rows first, then beta = 1: OpenBLAS skips its pass that scales C by beta (it zeroes
+        // C for beta = 0) and no second pass adds the bias.
+        for n in 0..<N { (out + n * OC).update(from: bias, count: OC) }
+        BLAS.sgemm(transB: true, M: N, N: OC, K: C, A: inp, B: weight, beta: 1, C: out)
     }
 
     /// dout (N, OC) → dinp (N, C) += dout · weight;  dweight (OC, C) += doutᵀ · inp;  dbias (OC) += Σ_n dout.

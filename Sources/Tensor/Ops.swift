@@ -36,17 +36,34 @@ public enum Ops {
     }
 
     /// Row-wise softmax in place: x is (rows, cols). Subtracts the row max for stability.
+    ///
+    /// The max and the sum run on 8 independent lanes and the exponentials in a loop of their own:
+    /// a single running max or sum is a serial dependency chain that keeps the compiler from
+    /// vectorising the (polynomial) exp, which made softmax ~10% of a GRPO iteration.
     public static func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
+        let wide = cols & ~7
         for r in 0..<rows {
             let row = x + r * cols
-            var maxv = -Float.infinity
-            for c in 0..<cols where row[c] > maxv { maxv = row[c] }
+            let raw = UnsafeMutableRawPointer(row)
+            var m8 = SIMD8<Float>(repeating: -.infinity)
+            var c = 0
+            while c < wide {
+                let v = raw.loadUnaligned(fromByteOffset: 4 * c, as: SIMD8<Float>.self)
+                m8.replace(with: v, where: v .> m8)
+                c += 8
+            }
+            var maxv = m8.max()
+            while c < cols { maxv = max(maxv, row[c]); c += 1 }
             if maxv == -Float.infinity { // a fully masked row attends to nothing
                 for c in 0..<cols { row[c] = 0 }
                 continue
             }
-            var s: Float = 0
-            for c in 0..<cols { let e = FastMath.exp(row[c] - maxv); row[c] = e; s += e }
+            for c in 0..<cols { row[c] = FastMath.exp(row[c] - maxv) }
+            var s8 = SIMD8<Float>(repeating: 0)
+            c = 0
+            while c < wide { s8 += raw.loadUnaligned(fromByteOffset: 4 * c, as: SIMD8<Float>.self); c += 8 }
+            var s = s8.sum()
+            while c < cols { s += row[c]; c += 1 }
             let inv = 1 / s
             for c in 0..<cols { row[c] *= inv }
         }

@@ -33,15 +33,7 @@ final class NonFiniteGuardTests: XCTestCase {
     var root = ""
 
     override func setUpWithError() throws {
-        root = NSTemporaryDirectory() + "flowrl-guard-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        let model = ModelConfig(width: 16, depth: 1, heads: 2, vocabSize: Tokenizer.vocabSize, maxTextTokens: 12,
-                                mlpRatio: 2, timeFeatures: 8, imageSize: 32, patchSize: 4)
-        var rng = RNG(seed: 2)
-        try ModelCheckpoint.save(directory: root + "/base", config: model,
-                                 params: VelocityNetwork.initialParameters(model, rng: &rng))
-        try "a red circle\ntwo blue squares\na green triangle\n".write(toFile: root + "/train.txt", atomically: true, encoding: .utf8)
-        try "a white square\n".write(toFile: root + "/test.txt", atomically: true, encoding: .utf8)
+        root = try TinyRunFixture.make(prefix: "flowrl-guard", testPrompts: "a white square\n")
     }
 
     override func tearDown() { try? FileManager.default.removeItem(atPath: root) }

@@ -1,5 +1,6 @@
 import Foundation
 import Shapes
+import Tensor
 
 /// Hyper-parameters of the learned reward model, saved as `config.json` (snake_case keys)
 /// beside `model.safetensors`. Every field has its default here.
@@ -53,18 +54,9 @@ public struct RewardModelConfig: Codable, Equatable, Sendable {
 
     /// Decodes `data` strictly: unknown keys, wrong types and invalid values are errors naming the key.
     public static func decodeStrictly(_ data: Data) throws -> RewardModelConfig {
-        guard let object = try? JSONSerialization.jsonObject(with: data), let dict = object as? [String: Any] else {
-            throw ConfigProblem("is not a JSON object")
-        }
-        let known = Set(CodingKeys.allCases.map(\.stringValue))
-        if let bad = dict.keys.sorted().first(where: { !known.contains($0) }) {
-            throw ConfigProblem("has unknown key \"\(bad)\" (known: \(known.sorted().joined(separator: ", ")))")
-        }
         let config: RewardModelConfig
-        do { config = try JSONDecoder().decode(RewardModelConfig.self, from: data) } catch let DecodingError.typeMismatch(_, ctx) {
-            throw ConfigProblem("key \"\(ctx.codingPath.map(\.stringValue).joined(separator: "."))\" has the wrong type")
-        } catch {
-            throw ConfigProblem("cannot be decoded: \(error)")
+        do { config = try StrictJSON.decode(RewardModelConfig.self, from: data, allowedKeys: CodingKeys.allKeys) } catch {
+            throw ConfigProblem("\(error)")
         }
         if let p = config.problem { throw ConfigProblem(p) }
         return config

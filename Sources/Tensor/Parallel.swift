@@ -1,10 +1,17 @@
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Sample-parallel loops for work whose matrix products are too small for OpenBLAS to split
 /// (attention's per-(sample, head) products, per-sample elementwise passes).
 ///
 /// Inside a parallel region OpenBLAS is switched to one thread so the two levels of parallelism
 /// do not oversubscribe the cores; the previous setting is restored afterwards.
+///
+/// The regions run on a pool of persistent threads woken by semaphores rather than on
+/// `DispatchQueue.concurrentPerform`, which allocates a few blocks per call: a denoising step runs
+/// dozens of regions, and the rollout and update loops are meant to allocate nothing per step.
 public enum Parallel {
     nonisolated(unsafe) private static var workerCount = 1
     /// Set while a parallel region runs: nested regions (attention inside a network shard) run
@@ -33,12 +40,69 @@ public enum Parallel {
         active = true
         defer { active = false; BLAS.threads = saved }
         withoutActuallyEscaping(body) { body in
-            let task = UncheckedSendable(body)
-            DispatchQueue.concurrentPerform(iterations: w) { i in
-                let lo = count * i / w, hi = count * (i + 1) / w
-                task.value(lo..<hi)
-            }
+            WorkerPool.shared.run(count: count, parts: w, body)
         }
+    }
+}
+
+/// Threads that sleep on a semaphore each and run one part of a parallel region when woken.
+/// Only the thread that owns `Parallel` (the caller of `forRanges`) starts regions, one at a time.
+final class WorkerPool: @unchecked Sendable {
+    static let shared = WorkerPool()
+
+    private var wake: [DispatchSemaphore] = []
+    private let finished = DispatchSemaphore(value: 0)
+    // The region being run; written before the workers are woken, read by them after.
+    private var body: ((Range<Int>) -> Void)?
+    private var count = 0
+    private var parts = 0
+
+    /// Runs `body` on parts 0..<parts of 0..<count: part 0 on the calling thread, the others on
+    /// pool threads. Returns when every part has finished.
+    func run(count: Int, parts: Int, _ body: @escaping (Range<Int>) -> Void) {
+        while wake.count < parts - 1 { startThread(index: wake.count + 1) }
+        self.body = body
+        self.count = count
+        self.parts = parts
+        for i in 1..<parts { wake[i - 1].signal() }
+        body(range(0))
+        for _ in 1..<parts { finished.wait() }
+        self.body = nil   // `body` may not outlive the region (withoutActuallyEscaping checks it)
+    }
+
+    private func range(_ part: Int) -> Range<Int> {
+        (count * part / parts)..<(count * (part + 1) / parts)
+    }
+
+    private func startThread(index: Int) {
+        let semaphore = DispatchSemaphore(value: 0)
+        wake.append(semaphore)
+        let context = Unmanaged.passRetained(WorkerContext(pool: self, index: index, wake: semaphore)).toOpaque()
+        var thread = pthread_t()
+        let status = pthread_create(&thread, nil, { raw in
+            let context = Unmanaged<WorkerContext>.fromOpaque(raw!).takeRetainedValue()
+            context.pool.loop(part: context.index, wake: context.wake)
+        }, context)
+        precondition(status == 0, "cannot start a worker thread (pthread_create returned \(status))")
+        pthread_detach(thread)
+    }
+
+    private func loop(part: Int, wake: DispatchSemaphore) -> Never {
+        while true {
+            wake.wait()
+            // Parts beyond this region's count are never woken, so `body` is set here.
+            body.unsafelyUnwrapped(range(part))
+            finished.signal()
+        }
+    }
+}
+
+private final class WorkerContext {
+    let pool: WorkerPool
+    let index: Int
+    let wake: DispatchSemaphore
+    init(pool: WorkerPool, index: Int, wake: DispatchSemaphore) {
+        self.pool = pool; self.index = index; self.wake = wake
     }
 }
 

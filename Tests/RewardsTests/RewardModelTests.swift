@@ -117,7 +117,8 @@ final class RewardModelTests: XCTestCase {
         try RewardModelCheckpoint.save(directory: dir, config: c, params: RewardNetwork.initialParameters(c, seed: 4))
         let configPath = dir + "/config.json"
         let original = try Data(contentsOf: URL(fileURLWithPath: configPath))
-        for (text, expected) in [(#"{"patch_width": 16, "depth": 3}"#, "unknown key \"depth\""),
+        for (text, expected) in [(#"{"patch_width": 16, "depth": 3}"#, "unknown key 'depth'"),
+                                 (#"{"patch_width": 16, "patch_width": 8}"#, "'patch_width' appears twice"),
                                  (#"{"patch_width": "wide"}"#, "patch_width"),
                                  (#"{"patch_width": 16}"#, "tensor 'cond.weight' has shape [288, 32]"),
                                  (#"{"image_size": 30}"#, "not a multiple")] {

@@ -11,11 +11,15 @@ public final class Progress {
     let isTTY: Bool
     let started = Date()
     var lastLine = Date.distantPast
+    /// Units already done when this process started (a resumed run): the rate counts only the
+    /// units done since, or a resumed run would promise an ETA of seconds.
+    let startDone: Int
     /// Seconds between plain lines when stderr is not a terminal.
     public var plainInterval: TimeInterval = 10
 
-    public init(total: Int, label: String) {
+    public init(total: Int, label: String, alreadyDone: Int = 0) {
         self.total = total
+        self.startDone = alreadyDone
         self.label = label
         self.isTTY = isatty(STDERR_FILENO) != 0
     }
@@ -24,7 +28,7 @@ public final class Progress {
     public func update(_ done: Int, _ status: String = "") {
         let now = Date()
         let elapsed = now.timeIntervalSince(started)
-        let rate = elapsed > 0 ? Double(done) / elapsed : 0
+        let rate = elapsed > 0 ? Double(done - startDone) / elapsed : 0
         let eta = rate > 0 ? Double(total - done) / rate : 0
         if isTTY {
             let width = 28

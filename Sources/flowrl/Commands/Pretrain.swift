@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Model
+import Tensor
 import Shapes
 
 /// `flowrl pretrain`: rectified-flow pretraining of the base model on the shapes world.

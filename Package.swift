@@ -1,7 +1,8 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
-// Dependency arrows go one way (DESIGN.md §1): Tensor ← NN ← Model ← RL → Rewards → Shapes/Imaging.
+// Dependency arrows go one way (DESIGN.md §1): Tensor ← NN ← Model ← RL → Rewards → Shapes/Imaging;
+// Cluster (rank, size, allreduce) sits under Model and RL and depends on nothing but optional MPI.
 let release: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
 
 let package = Package(
@@ -10,6 +11,11 @@ let package = Package(
     products: [
         .executable(name: "flowrl", targets: ["flowrl"]),
     ],
+    // `swift build --traits MPI` adds data-parallel training over MPI (README, "Many machines");
+    // the default build never looks for MPI.
+    traits: [
+        .trait(name: "MPI", description: "Data-parallel train/pretrain over MPI (needs libopenmpi-dev)"),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
@@ -17,16 +23,20 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
         .target(name: "CPNG", path: "Sources/CPNG", linkerSettings: [.linkedLibrary("png16")]),
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c",
+                       providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
+        .target(name: "Cluster", dependencies: [.target(name: "CMPI", condition: .when(traits: ["MPI"]))],
+                swiftSettings: release),
         .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: release),
         .target(name: "NN", dependencies: ["Tensor"], swiftSettings: release),
         .target(name: "Imaging", dependencies: ["CPNG", "Tensor"], swiftSettings: release),
         .target(name: "Shapes", dependencies: ["Tensor", "Imaging"], swiftSettings: release),
-        .target(name: "Model", dependencies: ["Tensor", "NN", "Shapes", "Imaging"], swiftSettings: release),
+        .target(name: "Model", dependencies: ["Tensor", "NN", "Shapes", "Imaging", "Cluster"], swiftSettings: release),
         .target(name: "Rewards", dependencies: ["Tensor", "NN", "Shapes", "Imaging"], swiftSettings: release),
-        .target(name: "RL", dependencies: ["Tensor", "NN", "Model", "Rewards", "Shapes", "Imaging"],
+        .target(name: "RL", dependencies: ["Tensor", "NN", "Model", "Rewards", "Shapes", "Imaging", "Cluster"],
                 swiftSettings: release),
         .executableTarget(name: "flowrl",
-                          dependencies: ["Tensor", "NN", "Imaging", "Shapes", "Model", "Rewards", "RL",
+                          dependencies: ["Tensor", "NN", "Imaging", "Shapes", "Model", "Rewards", "RL", "Cluster",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: release),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
@@ -35,7 +45,7 @@ let package = Package(
         .testTarget(name: "ShapesTests", dependencies: ["Shapes", "Imaging", "Tensor"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "NN", "Tensor", "Shapes"]),
         .testTarget(name: "RewardsTests", dependencies: ["Rewards", "Shapes", "Imaging", "Tensor"]),
-        .testTarget(name: "RLTests", dependencies: ["RL", "Model", "NN", "Tensor", "Rewards"],
+        .testTarget(name: "RLTests", dependencies: ["RL", "Model", "NN", "Tensor", "Rewards", "Cluster"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["flowrl", "Model", "NN", "Tensor"]),
     ]

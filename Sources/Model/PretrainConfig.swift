@@ -25,6 +25,8 @@ public struct PretrainConfig: Codable, Equatable, Sendable {
     public var sampleSteps: Int = 20
     public var sampleCFG: Float = 3
     public var threads: Int = 2
+    /// Consecutive steps with a non-finite loss or gradient (each skipped) before the run stops.
+    public var maxNonFinite: Int = 3
 
     public init() {}
 
@@ -33,7 +35,7 @@ public struct PretrainConfig: Codable, Equatable, Sendable {
         case weightDecay = "weight_decay", gradClip = "grad_clip", emaDecay = "ema_decay"
         case captionDropout = "caption_dropout", logitMean = "logit_mean", logitStd = "logit_std", seed
         case checkpointEvery = "checkpoint_every", sampleEvery = "sample_every", logEvery = "log_every"
-        case sampleSteps = "sample_steps", sampleCFG = "sample_cfg", threads
+        case sampleSteps = "sample_steps", sampleCFG = "sample_cfg", threads, maxNonFinite = "max_non_finite"
     }
 
     public init(from decoder: Decoder) throws {
@@ -57,6 +59,7 @@ public struct PretrainConfig: Codable, Equatable, Sendable {
         sampleSteps = try c.decodeIfPresent(Int.self, forKey: .sampleSteps) ?? d.sampleSteps
         sampleCFG = try c.decodeIfPresent(Float.self, forKey: .sampleCFG) ?? d.sampleCFG
         threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? d.threads
+        maxNonFinite = try c.decodeIfPresent(Int.self, forKey: .maxNonFinite) ?? d.maxNonFinite
     }
 
     /// A sentence naming the first bad setting, or nil.
@@ -70,6 +73,7 @@ public struct PretrainConfig: Codable, Equatable, Sendable {
         if checkpointEvery <= 0 { return "checkpoint_every must be positive" }
         if sampleEvery <= 0 || logEvery <= 0 || sampleSteps <= 0 { return "sample_every, log_every and sample_steps must be positive" }
         if threads <= 0 { return "threads must be positive, got \(threads)" }
+        if maxNonFinite <= 0 { return "max_non_finite must be positive, got \(maxNonFinite)" }
         return nil
     }
 }

@@ -1,3 +1,4 @@
+import Cluster
 import Foundation
 import Imaging
 import NN
@@ -6,6 +7,9 @@ import Tensor
 /// A pretraining run directory: config.json, metrics.jsonl, grids/step_NNNNNN.png, ckpt/ and, at
 /// the end (or on interrupt), the EMA model exported as `model/` (config.json + model.safetensors),
 /// ready for `--checkpoint`.
+///
+/// With a `collective` of several ranks every rank trains (see `Pretrainer`); rank 0 alone logs
+/// and writes the run directory, the others only read a checkpoint on `--resume`.
 public struct PretrainRun {
     public var directory: String
     public var config: PretrainConfig
@@ -16,6 +20,11 @@ public struct PretrainRun {
     /// Prompts of the sample grids written every `sample_every` steps.
     public var gridPrompts: [String]
     public var gridSeeds: [UInt64] = [0, 1, 2, 3]
+    /// The ranks sharing each batch (a single process by default).
+    public var collective: any Collective = SingleProcess()
+    /// Stop (with a checkpoint) at this step, leaving the schedule of `config.steps` unchanged:
+    /// a recipe that changes settings mid-run can then be replayed exactly.
+    public var stopAt: Int?
 
     public init(directory: String, config: PretrainConfig, model: ModelConfig, resume: Bool,
                 heldOut: [String], gridPrompts: [String]) {
@@ -33,49 +42,70 @@ public struct PretrainRun {
         } else if !CheckpointStore.completeSteps(run: directory).isEmpty {
             throw RunError.exists(directory)
         }
+        guard config.batchSize >= collective.size else {
+            throw ClusterError.tooFewItems("batch_size", config.batchSize, collective.size)
+        }
         let model = resumeFrom?.config ?? self.model
-        try AtomicFiles.makeDirectory(directory)
-        try AtomicFiles.makeDirectory(directory + "/grids")
-        try writeConfig(model: model)
+        let root = collective.isRoot
         let data = ShapesPretrainData(tokenizer: Tokenizer(maxTokens: model.maxTextTokens), heldOut: heldOut)
-        let trainer = Pretrainer(config: config, model: model, data: data, resume: resumeFrom)
-        let log = try MetricsLog(path: directory + "/metrics.jsonl", truncateAfterStep: trainer.step)
-        let sampler = VelocityNetwork(config: model, maxBatch: gridPrompts.count * gridSeeds.count)
+        let trainer = Pretrainer(config: config, model: model, data: data, resume: resumeFrom, collective: collective)
+        var log: MetricsLog?, progress: Model.Progress?, sampler: VelocityNetwork?
+        if root {
+            try AtomicFiles.makeDirectory(directory)
+            try AtomicFiles.makeDirectory(directory + "/grids")
+            try writeConfig(model: model)
+            log = try MetricsLog(path: directory + "/metrics.jsonl", truncateAfterStep: trainer.step)
+            sampler = VelocityNetwork(config: model, maxBatch: gridPrompts.count * gridSeeds.count)
+        }
+        let end = min(config.steps, stopAt ?? config.steps)
+        if root { progress = Progress(total: end, label: "pretrain", alreadyDone: trainer.step) }
         Interrupt.install()
-        let progress = Progress(total: config.steps, label: "pretrain")
-        var window: [Float] = [], windowSeconds = 0.0
-        if trainer.step == 0 { try writeGrid(trainer, sampler) }
-        while trainer.step < config.steps {
+        var window: [Float] = [], windowSeconds = 0.0, nonFinite = 0
+        if trainer.step == 0, let sampler { try writeGrid(trainer, sampler) }
+        while trainer.step < end {
             let s = trainer.trainStep()
-            guard s.loss.isFinite else {
-                progress.finishLine()
-                throw RunError.nonFinite("loss", trainer.step)
+            // The loss is summed over ranks, so every rank skips and stops here alike.
+            if s.skipped {
+                nonFinite += 1
+                let what = s.loss.isFinite ? "gradient" : "loss"
+                log?.append(["step": trainer.step, "skipped": "non-finite \(what)", "lr": s.lr])
+                if root { progress?.finishLine(); printError("step \(trainer.step): update skipped (non-finite \(what))") }
+                if nonFinite >= config.maxNonFinite { throw RunError.nonFinite(what, trainer.step, nonFinite) }
+            } else {
+                nonFinite = 0
+                window.append(s.loss); windowSeconds += s.seconds
             }
-            window.append(s.loss); windowSeconds += s.seconds
-            if trainer.step % config.logEvery == 0 || trainer.step == config.steps {
+            if !window.isEmpty, trainer.step % config.logEvery == 0 || trainer.step == end {
                 let loss = window.reduce(0, +) / Float(window.count)
-                log.append(["step": trainer.step, "loss": loss, "lr": s.lr, "grad_norm": s.gradNorm,
-                            "samples_per_second": Double(window.count * config.batchSize) / windowSeconds])
-                progress.update(trainer.step, String(format: "loss %.4f  %.0f img/s", loss,
-                                                     Double(window.count * config.batchSize) / windowSeconds))
+                log?.append(["step": trainer.step, "loss": loss, "lr": s.lr, "grad_norm": s.gradNorm,
+                             "samples_per_second": Double(window.count * config.batchSize) / windowSeconds])
+                progress?.update(trainer.step, String(format: "loss %.4f  %.0f img/s", loss,
+                                                      Double(window.count * config.batchSize) / windowSeconds))
                 window.removeAll(keepingCapacity: true); windowSeconds = 0
             }
-            if trainer.step % config.sampleEvery == 0 { try writeGrid(trainer, sampler) }
-            if trainer.step % config.checkpointEvery == 0 || trainer.step == config.steps || Interrupt.signal != nil {
-                try CheckpointStore.save(run: directory, step: trainer.step, trainer.checkpoint())
-                try ModelCheckpoint.save(directory: directory + "/model", config: model, params: trainer.emaParameters,
-                                         metadata: ["step": String(trainer.step), "source": "flowrl pretrain (EMA weights)"])
-                // Temporary files of a run killed while writing, now superseded.
-                AtomicFiles.removeLeftovers(in: directory)
-                AtomicFiles.removeLeftovers(in: directory + "/model")
+            if trainer.step % config.sampleEvery == 0, let sampler { try writeGrid(trainer, sampler) }
+            // A signal may reach one rank only: all ranks stop if any got one.
+            let interrupted = collective.anyTrue(Interrupt.signal != nil)
+            if trainer.step % config.checkpointEvery == 0 || trainer.step == end || interrupted {
+                guard collective.agree(on: fingerprint(trainer.params.values)) else { throw ClusterError.diverged(trainer.step) }
+                if root { try saveCheckpoint(trainer, model) }
             }
-            if Interrupt.signal != nil {
-                progress.finishLine()
-                printError("interrupted at step \(trainer.step); checkpoint saved, continue with --resume")
-                return Interrupt.exitCode
+            if interrupted {
+                progress?.finishLine()
+                if root { printError("interrupted at step \(trainer.step); checkpoint saved, continue with --resume") }
+                return Interrupt.signal != nil ? Interrupt.exitCode : 128 + SIGTERM
             }
         }
         return 0
+    }
+
+    func saveCheckpoint(_ trainer: Pretrainer, _ model: ModelConfig) throws {
+        try CheckpointStore.save(run: directory, step: trainer.step, trainer.checkpoint())
+        try ModelCheckpoint.save(directory: directory + "/model", config: model, params: trainer.emaParameters,
+                                 metadata: ["step": String(trainer.step), "source": "flowrl pretrain (EMA weights)"])
+        // Temporary files of a run killed while writing, now superseded.
+        AtomicFiles.removeLeftovers(in: directory)
+        AtomicFiles.removeLeftovers(in: directory + "/model")
     }
 
     func writeConfig(model: ModelConfig) throws {
@@ -104,12 +134,14 @@ public struct PretrainRun {
 /// Run-level errors a user can cause.
 public enum RunError: Error, CustomStringConvertible, Equatable {
     case exists(String)
-    case nonFinite(String, Int)
+    /// What was not finite, the step, and how many steps in a row.
+    case nonFinite(String, Int, Int)
 
     public var description: String {
         switch self {
         case .exists(let d): return "run directory \(d) already has checkpoints; pass --resume to continue it or choose another --run"
-        case let .nonFinite(what, step): return "non-finite \(what) at step \(step); stopping (last good checkpoint kept)"
+        case let .nonFinite(what, step, count):
+            return "\(count) consecutive steps with a non-finite \(what) (the last at step \(step)); stopping (last good checkpoint kept)"
         }
     }
 }

@@ -1,20 +1,31 @@
+import Cluster
 import Foundation
 import Model
 import NN
 import Tensor
 
 extension GRPOTrainer {
-    /// One optimizer update on the trained steps of `members` (trajectory indices of `batch`).
-    /// Returns the loss's view of the rows, or nil when the update was skipped (non-finite).
+    /// One optimizer update on the trained steps of `members` (sample indices of the iteration).
+    /// This rank trains the members in `owned` (its samples, default all of `batch`; `batch` holds
+    /// exactly those, in order) and returns the loss's view of its rows, or nil when the update
+    /// was skipped (non-finite).
+    ///
+    /// Normalisation over ranks: every mean (the policy loss's over rows, the KL's) is taken over
+    /// the rows of the whole mini-batch, so the ranks' gradients add up to the single-process
+    /// gradient; the losses average over the rows they are given, so their gradient is rescaled by
+    /// this rank's share of the rows.
     ///
     /// Every per-row loop runs on raw pointers into an `UpdateWorkspace` (a fixed number of
     /// allocations per update, whatever the number of steps), rows split across cores: a row writes
     /// only its own slots, so the split changes no number. μ_ref and μ_θ are formed straight from
     /// the network's output, so velocities are never copied.
-    func update(_ batch: RolloutBatch, members: [Int], advantages: [Float], perStepGradNorms: Bool,
-                stats: inout IterationStats) throws -> (PolicyBatch, PolicyLossOutput)? {
+    func update(_ batch: RolloutBatch, members all: [Int], owned: Range<Int>? = nil, advantages: [Float],
+                perStepGradNorms: Bool, stats: inout IterationStats) throws -> (PolicyBatch, PolicyLossOutput)? {
         let K = batch.trainedSteps, D = batch.elements, L = batch.tokenCount
-        let R = members.count * K
+        // Indices into this rank's batch of the members it holds (all of them in a single process).
+        let owned = owned ?? 0..<batch.count
+        let members = all.filter(owned.contains).map { $0 - owned.lowerBound }
+        let R = members.count * K, globalRows = all.count * K
         let guided = config.rolloutCFG != 1, s = config.rolloutCFG
         let rows = guided ? 2 * R : R
         let useKL = config.klBeta > 0, beta = config.klBeta
@@ -83,16 +94,17 @@ extension GRPOTrainer {
         pb.dt.reserveCapacity(R); pb.step.reserveCapacity(R); pb.trajectory.reserveCapacity(R)
         for (j, i) in members.enumerated() {
             for k in 0..<K {
-                pb.advantages.append(advantages[i]); pb.logpOld.append(batch.logProbs[i * K + k])
+                pb.advantages.append(advantages[owned.lowerBound + i]); pb.logpOld.append(batch.logProbs[i * K + k])
                 pb.std.append(steps[k].std); pb.dt.append(steps[k].dt); pb.step.append(k); pb.trajectory.append(j)
             }
         }
-        let lossOut = loss.evaluate(pb)
+        var lossOut = loss.evaluate(pb)
+        if R != globalRows { lossOut.rescaleGradients(by: Float(R) / Float(globalRows)) }
         var klSum: Float = 0
         for r in 0..<R { klSum += ws.kl[r] }
-        let klMean = klSum / Float(R)
 
-        // dL/dv = vCoef · [dL/dlogp · (x' − μ_θ)/(s²D) + dL/dmsd · 2(μ_θ − μ_old)/D + β(μ_θ − μ_ref)/(s²D·R)]
+        // dL/dv = vCoef · [dL/dlogp · (x' − μ_θ)/(s²D) + dL/dmsd · 2(μ_θ − μ_old)/D + β(μ_θ − μ_ref)/(s²D·R)],
+        // R the mini-batch's rows over all ranks
         batch.withTrajectory { states, oldMeans, _ in
             lossOut.dLogp.withUnsafeBufferPointer { dLogp in
             lossOut.dShift.withUnsafeBufferPointer { dShift in
@@ -102,7 +114,7 @@ extension GRPOTrainer {
                         let i = members[j], step = steps[k]
                         let s2 = step.std * step.std
                         let a = dLogp[r] / (s2 * Float(D)), b = 2 * dShift[r] / Float(D)
-                        let c = beta / (s2 * Float(D) * Float(R))
+                        let c = beta / (s2 * Float(D) * Float(globalRows))
                         let xn = states + batch.stateOffset(i, k + 1), old = oldMeans + batch.meanOffset(i, k)
                         let m = ws.mu + r * D, mr = ws.muRef + r * D
                         let g0 = ws.dv + r * D, g1 = ws.dv + (R + r) * D
@@ -130,22 +142,39 @@ extension GRPOTrainer {
                 }
                 params.zeroGrads()
                 network.backward(&params, dout: ws.masked, batch: rows)
+                collective.allreduceSum(&params.grads)
                 return params.grads.withUnsafeBufferPointer { Float(Ops.sumOfSquares($0.count, $0.baseAddress!).squareRoot()) }
             }
         }
-        stats.outputGradNormPerStepSum.addRows(dv: ws.array(ws.dv, rows * D), rows: R, K: K, D: D)
+        // The mini-batch's scalars, summed over ranks in one small allreduce (exact in one process):
+        // policy loss × row share, KL sum, then ‖dL/dv‖² per trained step.
+        var scalars = [Double(lossOut.loss) * Double(R) / Double(globalRows), Double(klSum)]
+            + StepNormAccumulator.squaredNorms(dv: ws.dv, rows: R, K: K, D: D)
+        collective.allreduceSum(&scalars)
+        let policyLoss = Float(scalars[0]), klMean = Float(scalars[1]) / Float(globalRows)
+        stats.outputGradNormPerStepSum.add(squaredNorms: scalars[2...])
         params.zeroGrads()
         network.backward(&params, dout: ws.dv, batch: rows)
+        collective.allreduceSum(&params.grads)   // the one gradient exchange of the step
         let norm = GradClip.clipGlobalNorm(&params.grads, maxNorm: config.gradClip)
-        let total = lossOut.loss + config.klBeta * klMean
+        let total = policyLoss + config.klBeta * klMean
         guard norm.isFinite, total.isFinite else {
             stats.skipped = norm.isFinite ? "non-finite loss" : "non-finite gradient"
             return nil
         }
         optimizer.update(&params, lr: config.lr)
         ema.update(from: params.values)
-        stats.addUpdate(policyLoss: lossOut.loss, kl: klMean, gradNorm: norm)
+        stats.addUpdate(policyLoss: policyLoss, kl: klMean, gradNorm: norm)
+        lossOut.loss = policyLoss
         return (pb, lossOut)
+    }
+}
+
+extension PolicyLossOutput {
+    /// Scales the gradients (not the diagnostics) by `share`: a loss that averaged over this rank's
+    /// rows then averages over the whole mini-batch's.
+    mutating func rescaleGradients(by share: Float) {
+        for r in dLogp.indices { dLogp[r] *= share; dShift[r] *= share }
     }
 }
 

@@ -1,3 +1,4 @@
+import Cluster
 import Foundation
 import Imaging
 import Model
@@ -17,6 +18,14 @@ import Tensor
 ///
 /// Everything random in iteration n comes from RNG(derive(seed, n, …)), so a run resumed from a
 /// checkpoint repeats the uninterrupted run exactly.
+///
+/// Data parallel (DESIGN.md §8): with a `collective` of N ranks, each rank rolls out and scores a
+/// contiguous block of the P prompt groups (a whole group on one rank, so group statistics stay
+/// exact), the rewards are gathered so every rank computes all advantages, all ranks walk the
+/// same shuffled mini-batches and each trains the rows of the trajectories it holds; one
+/// allreduce per optimizer step sums the gradients into the single-process mean over the whole
+/// mini-batch, and clipping, AdamW and EMA then run identically everywhere. Seeds never involve
+/// the rank, so N changes only float summation order.
 public final class GRPOTrainer {
     public let config: TrainConfig
     public let network: VelocityNetwork
@@ -27,6 +36,8 @@ public final class GRPOTrainer {
     public var loss: any PolicyLoss
     public let reward: any Reward
     public let prompts: [String]
+    /// The ranks sharing each iteration (a single process by default).
+    public let collective: any Collective
     /// Iterations completed.
     public var iteration: Int
     let tokenizer: Tokenizer
@@ -35,10 +46,14 @@ public final class GRPOTrainer {
     let rowsPerMiniBatch: Int
 
     public init(config: TrainConfig, modelConfig: ModelConfig, base: Parameters, reward: any Reward,
-                prompts: [String], resume: TrainingCheckpoint? = nil) throws {
+                prompts: [String], resume: TrainingCheckpoint? = nil, collective: any Collective = SingleProcess()) throws {
+        guard config.promptsPerIteration >= collective.size else {
+            throw ClusterError.tooFewItems("prompts_per_iteration", config.promptsPerIteration, collective.size)
+        }
         self.config = config
         self.reward = reward
         self.prompts = prompts
+        self.collective = collective
         tokenizer = Tokenizer(maxTokens: modelConfig.maxTextTokens)
         var cats: [String: String] = [:]
         for p in prompts { cats[p] = (try? Caption.parse(p))?.category.rawValue ?? "other" }
@@ -93,14 +108,18 @@ public final class GRPOTrainer {
         let P = config.promptsPerIteration, G = config.groupSize
         let opts = config.rollout
         var stats = IterationStats(iteration: n + 1, trainedSteps: opts.trainedSteps)
+        let timing = collective.timing
         let chosen = iterationPrompts(n)
+        // This rank's prompt groups and their samples (all of them in a single process).
+        let groups = collective.share(of: P)
+        let owned = (groups.lowerBound * G)..<(groups.upperBound * G)
         var tokens: [Int32] = [], seeds: [UInt64] = [], samplePrompts: [String] = []
-        for (p, prompt) in chosen.enumerated() {
-            let ids = try tokenizer.encode(prompt)
+        for p in groups {
+            let ids = try tokenizer.encode(chosen[p])
             for g in 0..<G {
                 tokens += ids
                 seeds.append(RNG.derive(config.seed, n, 1, p, g))
-                samplePrompts.append(prompt)
+                samplePrompts.append(chosen[p])
             }
         }
         // 1. rollout
@@ -112,40 +131,45 @@ public final class GRPOTrainer {
         let D = batch.elements, side = network.config.imageSize
         let finals = batch.finalImages
         let images = (0..<batch.count).map { Image(floats: finals[($0 * D)..<(($0 + 1) * D)], width: side, height: side) }
-        let scores = try reward.score(images: images, prompts: samplePrompts)
+        let scores = try gatherScores(reward.score(images: images, prompts: samplePrompts), groups: groups)
         stats.rewardSeconds = Date().timeIntervalSince(t0)
-        stats.recordRewards(scores, prompts: samplePrompts, categories: promptCategories)
+        let allPrompts = collective.size > 1 ? chosen.flatMap { Array(repeating: $0, count: G) } : samplePrompts
+        stats.recordRewards(scores, prompts: allPrompts, categories: promptCategories)
         if let bad = scores.total.first(where: { !$0.isFinite }) {
             stats.skipped = "non-finite reward (\(bad))"
             iteration += 1
+            stats.recordCommunication(collective, since: timing)
             return stats
         }
         let adv = Advantages.compute(rewards: scores.total, groupSize: G, globalStd: config.globalStd,
                                      clip: config.advantageClip)
         stats.zeroStdRatio = adv.zeroStdRatio
-        // 3. updates
+        // 3. updates: every rank draws the same order (the RNG never sees the rank)
         t0 = Date()
         var rng = RNG(seed: RNG.derive(config.seed, n, 2))
-        var batches: [PolicyBatch] = [], outputs: [PolicyLossOutput] = []
+        var batches: [PolicyBatch] = [], outputs: [PolicyLossOutput] = [], miniBatches: [[Int]] = []
         var firstMiniBatch = true
         for _ in 0..<config.innerEpochs {
             var order = Array(0..<(P * G))
             rng.shuffle(&order)
             for start in stride(from: 0, to: order.count, by: config.miniBatch) {
                 let members = Array(order[start..<min(start + config.miniBatch, order.count)])
-                let result = try update(batch, members: members, advantages: adv.values,
+                let result = try update(batch, members: members, owned: owned, advantages: adv.values,
                                         perStepGradNorms: diagnostics && firstMiniBatch, stats: &stats)
                 firstMiniBatch = false
-                if let r = result { batches.append(r.0); outputs.append(r.1) } else { break }
+                if let r = result { batches.append(r.0); outputs.append(r.1); miniBatches.append(members) } else { break }
             }
             if stats.skipped != nil { break }
         }
+        // Diagnostics and adaptive losses (BAPO) see every row of the iteration, as in one process.
+        (batches, outputs) = gatherRows(batches, outputs, miniBatches: miniBatches)
         stats.updateSeconds = Date().timeIntervalSince(t0)
         stats.lr = optimizer.lr
         // The split is judged by the bounds this iteration used, before an adaptive loss moves them.
         stats.finish(batches: batches, outputs: outputs, bounds: loss.clipBounds)
         loss.endIteration(batches: batches, outputs: outputs)
         stats.lossState = loss.state
+        stats.recordCommunication(collective, since: timing)
         iteration += 1
         return stats
     }

@@ -1,18 +1,26 @@
+import Cluster
 import Foundation
 import Rewards
 
 /// Sum of ‖dL/dv‖ per trained step over an iteration's mini-batches (cheap, every iteration).
 struct StepNormAccumulator: Sendable {
     var sums: [Double] = []
-    mutating func addRows(dv: [Float], rows R: Int, K: Int, D: Int) {
-        if sums.isEmpty { sums = [Double](repeating: 0, count: K) }
+
+    /// ‖dL/dv‖² per trained step over R rows of dv (row r is step r mod K); squares add across ranks.
+    static func squaredNorms(dv: UnsafePointer<Float>, rows R: Int, K: Int, D: Int) -> [Double] {
         var sq = [Double](repeating: 0, count: K)
         for r in 0..<R {
             var s = 0.0
             for d in 0..<D { let g = Double(dv[r * D + d]); s += g * g }
             sq[r % K] += s
         }
-        for k in 0..<K { sums[k] += sq[k].squareRoot() }
+        return sq
+    }
+
+    /// Adds one mini-batch's norms, given their squares per step.
+    mutating func add(squaredNorms sq: ArraySlice<Double>) {
+        if sums.isEmpty { sums = [Double](repeating: 0, count: sq.count) }
+        for (k, v) in sq.enumerated() { sums[k] += v.squareRoot() }
     }
 }
 
@@ -23,6 +31,8 @@ public struct IterationStats: Sendable {
     public var trainedSteps: Int
     public var rolloutSeconds = 0.0, rewardSeconds = 0.0, updateSeconds = 0.0
     public var rewardMean: Float = 0, rewardStd: Float = 0
+    /// The proxy reward of every sample, in sample order (prompt p's sample g at p·G + g).
+    public var rewards: [Float] = []
     public var rewardByCategory: [String: Float] = [:]
     public var rewardComponents: [String: Float] = [:]
     public var zeroStdRatio: Float = 0
@@ -41,6 +51,10 @@ public struct IterationStats: Sendable {
     public var lossState: [String: Double] = [:]
     var outputGradNormPerStepSum = StepNormAccumulator()
     var updates = 0
+    /// Ranks of the job; with more than one, the seconds this rank spent waiting for the others
+    /// and in collective transfers (allreduce, allgather) are logged too.
+    public var ranks = 1
+    public var waitSeconds = 0.0, communicationSeconds = 0.0
 
     init(iteration: Int, trainedSteps: Int) {
         self.iteration = iteration
@@ -48,6 +62,7 @@ public struct IterationStats: Sendable {
     }
 
     mutating func recordRewards(_ s: RewardScores, prompts: [String], categories: [String: String]) {
+        rewards = s.total
         let t = s.total.map(Double.init)
         let m = t.reduce(0, +) / Double(max(t.count, 1))
         rewardMean = Float(m)
@@ -59,6 +74,13 @@ public struct IterationStats: Sendable {
         }
         rewardByCategory = sum.mapValues { Float($0.0 / Double($0.1)) }
         rewardComponents = s.components.mapValues { v in v.reduce(0, +) / Float(max(v.count, 1)) }
+    }
+
+    /// The collective's time since `start` (its timing at the iteration's start).
+    mutating func recordCommunication(_ c: any Collective, since start: CollectiveTiming) {
+        ranks = c.size
+        waitSeconds = c.timing.waitSeconds - start.waitSeconds
+        communicationSeconds = c.timing.transferSeconds - start.transferSeconds
     }
 
     mutating func addUpdate(policyLoss: Float, kl: Float, gradNorm: Float) {
@@ -106,7 +128,8 @@ public struct IterationStats: Sendable {
     /// The metrics.jsonl record (snake_case keys).
     public var record: [String: Any] {
         var r: [String: Any] = [
-            "step": iteration, "reward_mean": rewardMean, "reward_std": rewardStd, "zero_std_ratio": zeroStdRatio,
+            "step": iteration, "reward_mean": rewardMean, "reward_std": rewardStd, "rewards": rewards,
+            "zero_std_ratio": zeroStdRatio,
             "lr": lr, "policy_loss": policyLoss, "kl": kl, "approx_kl": approxKL, "clipfrac": clipFraction,
             "grad_norm": gradNorm, "ratio_mean": ratioMean,
             "log_ratio_mean_per_step": logRatioMeanPerStep, "log_ratio_std_per_step": logRatioStdPerStep,
@@ -120,6 +143,9 @@ public struct IterationStats: Sendable {
         for (k, v) in lossState { r["loss_\(k)"] = v }
         if !gradNormPerStep.isEmpty { r["grad_norm_per_step"] = gradNormPerStep }
         if let s = skipped { r["skipped"] = s }
+        if ranks > 1 {
+            r["ranks"] = ranks; r["seconds_wait"] = waitSeconds; r["seconds_communication"] = communicationSeconds
+        }
         return r
     }
 }

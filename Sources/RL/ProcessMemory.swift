@@ -51,8 +51,8 @@ public enum AllocationCounter {
         guard let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { return nil }
         return unsafeBitCast(sym, to: Counter.self)
     }
-    nonisolated(unsafe) private static let callCounter = symbol("flowrl_malloc_calls")
-    nonisolated(unsafe) private static let liveCounter = symbol("flowrl_malloc_live_bytes")
+    private static let callCounter = symbol("flowrl_malloc_calls")
+    private static let liveCounter = symbol("flowrl_malloc_live_bytes")
 
     /// malloc + calloc + realloc + aligned allocations so far, when the counting shim is preloaded.
     public static var calls: Int? { callCounter.map { Int($0()) } }

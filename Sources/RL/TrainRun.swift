@@ -1,3 +1,4 @@
+import Cluster
 import Foundation
 import Imaging
 import Model
@@ -8,6 +9,10 @@ import Tensor
 
 /// A GRPO run directory (DESIGN.md §6): config.json, metrics.jsonl, grids/step_NNNNNN.png,
 /// ckpt/step_NNNNNN/ and, at the end or on interrupt, the EMA policy exported as model/.
+///
+/// With a `collective` of several ranks every rank trains (see `GRPOTrainer`) and reads the base
+/// model, prompts and, on `--resume`, the checkpoint; rank 0 alone logs, evaluates and writes the
+/// run directory, the others never touch it.
 public struct TrainRun {
     public var directory: String
     public var config: TrainConfig
@@ -18,6 +23,8 @@ public struct TrainRun {
     public var log: (String) -> Void = { printError($0) }
     /// A reward to use instead of the one `config.reward` names (tests inject faulty rewards here).
     public var rewardOverride: (any Reward)?
+    /// The ranks sharing the run (a single process by default).
+    public var collective: any Collective = SingleProcess()
 
     public init(directory: String, config: TrainConfig, resume: Bool) {
         self.directory = directory; self.config = config; self.resume = resume
@@ -42,54 +49,64 @@ public struct TrainRun {
             throw RunError.exists(directory)
         }
         let trainer = try GRPOTrainer(config: config, modelConfig: modelConfig, base: base, reward: reward,
-                                      prompts: trainPrompts, resume: resumeFrom)
+                                      prompts: trainPrompts, resume: resumeFrom, collective: collective)
+        let root = collective.isRoot
         // A reward that cannot score at all (an external command that does not exist, a learned
         // model that does not fit) fails here, before the run directory is touched.
         let side = modelConfig.imageSize
         _ = try reward.score(images: [Image(width: side, height: side)], prompts: [trainPrompts[0]])
-        try AtomicFiles.makeDirectory(directory + "/grids")
-        log("run directory: \(directory)")
-        try writeConfig(modelConfig)
-        let metrics = try MetricsLog(path: directory + "/metrics.jsonl", truncateAfterStep: trainer.iteration)
+        var metrics: MetricsLog?, progress: Model.Progress?
+        if root {
+            try AtomicFiles.makeDirectory(directory + "/grids")
+            log("run directory: \(directory)" + (collective.size > 1 ? " (\(collective.size) ranks)" : ""))
+            try writeConfig(modelConfig)
+            metrics = try MetricsLog(path: directory + "/metrics.jsonl", truncateAfterStep: trainer.iteration)
+        }
         let gridPrompts = TrainRun.gridPrompts(testPrompts, count: gridPromptCount)
-        let evalNet = VelocityNetwork(config: modelConfig, maxBatch: 64)
+        let evalNet = root ? VelocityNetwork(config: modelConfig, maxBatch: 64) : nil
         Interrupt.install()
-        if trainer.iteration == 0 {
+        if trainer.iteration == 0, let evalNet, let metrics {
             try evaluate(trainer, evalNet, testPrompts, gridPrompts, metrics)
         }
-        let progress = Progress(total: config.iterations, label: "train")
+        if root { progress = Progress(total: config.iterations, label: "train", alreadyDone: trainer.iteration) }
         var nonFinite = 0
         while trainer.iteration < config.iterations {
             let diagnostics = (trainer.iteration + 1) % config.evalEvery == 0
             let stats = try trainer.iterate(diagnostics: diagnostics)
-            metrics.append(stats.record)
+            metrics?.append(stats.record)
+            // Skips come from numbers every rank shares, so all ranks count them alike.
             if let cause = stats.skipped {
                 nonFinite += 1
-                log("iteration \(stats.iteration): update skipped (\(cause))")
+                if root { log("iteration \(stats.iteration): update skipped (\(cause))") }
                 if nonFinite >= config.maxNonFinite {
-                    progress.finishLine()
+                    progress?.finishLine()
                     // TrainError's sentence says "non-finite" itself.
                     throw TrainError.nonFinite(cause.hasPrefix("non-finite ") ? String(cause.dropFirst(11)) : cause, nonFinite)
                 }
             } else {
                 nonFinite = 0
             }
-            progress.update(trainer.iteration, String(format: "reward %.3f  clipfrac %.3f  kl %.2e  %.1fs/it",
+            progress?.update(trainer.iteration, String(format: "reward %.3f  clipfrac %.3f  kl %.2e  %.1fs/it",
                                                        stats.rewardMean, stats.clipFraction, stats.kl,
                                                        stats.rolloutSeconds + stats.rewardSeconds + stats.updateSeconds))
             let last = trainer.iteration == config.iterations
-            if trainer.iteration % config.evalEvery == 0 || last {
+            if trainer.iteration % config.evalEvery == 0 || last, let evalNet, let metrics {
                 try evaluate(trainer, evalNet, testPrompts, gridPrompts, metrics)
             }
+            // A signal may reach one rank only: all ranks stop if any got one.
+            let interrupted = collective.anyTrue(Interrupt.signal != nil)
             // No checkpoint after a skipped update, so that the newest checkpoint of a run stopped by
             // non-finite values is its last good one (an interrupt still saves: the weights are finite).
-            if (stats.skipped == nil && (trainer.iteration % config.checkpointEvery == 0 || last)) || Interrupt.signal != nil {
-                try saveCheckpoint(trainer, modelConfig)
+            if (stats.skipped == nil && (trainer.iteration % config.checkpointEvery == 0 || last)) || interrupted {
+                guard collective.agree(on: fingerprint(trainer.params.values)) else {
+                    throw ClusterError.diverged(trainer.iteration)
+                }
+                if root { try saveCheckpoint(trainer, modelConfig) }
             }
-            if Interrupt.signal != nil {
-                progress.finishLine()
-                log("interrupted after iteration \(trainer.iteration); checkpoint saved, continue with --resume")
-                return Interrupt.exitCode
+            if interrupted {
+                progress?.finishLine()
+                if root { log("interrupted after iteration \(trainer.iteration); checkpoint saved, continue with --resume") }
+                return Interrupt.signal != nil ? Interrupt.exitCode : 128 + SIGTERM
             }
         }
         return 0
@@ -135,6 +152,7 @@ public struct TrainRun {
         var all = try JSONSerialization.jsonObject(with: enc.encode(config)) as! [String: Any]
         all["model"] = try JSONSerialization.jsonObject(with: enc.encode(model))
         if let commit = TrainRun.gitCommit() { all["git_commit"] = commit }
+        if collective.size > 1 { all["ranks"] = collective.size }
         try AtomicFiles.write(JSONSerialization.data(withJSONObject: all, options: [.prettyPrinted, .sortedKeys]),
                               to: directory + "/config.json")
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Cluster
 import Foundation
 import Model
 import Tensor
@@ -22,6 +23,9 @@ struct Pretrain: ParsableCommand {
     @Option(parsing: .unconditional, help: "Seed of initialisation and data.") var seed: UInt64?
     @Option(name: .customLong("checkpoint-every"), parsing: .unconditional, help: "Steps between checkpoints.") var checkpointEvery: Int?
     @Option(name: .customLong("sample-every"), parsing: .unconditional, help: "Steps between sample grids.") var sampleEvery: Int?
+    @Option(name: .customLong("stop-at"), parsing: .unconditional,
+            help: "Stop with a checkpoint at this step without changing the learning-rate schedule of --steps.")
+    var stopAt: Int?
     @Option(parsing: .unconditional, help: "Transformer width.") var width: Int = 128
     @Option(parsing: .unconditional, help: "Transformer depth.") var depth: Int = 6
     @Option(parsing: .unconditional, help: "Attention heads.") var heads: Int = 4
@@ -30,7 +34,7 @@ struct Pretrain: ParsableCommand {
 
     func validate() throws {
         for (name, v) in [("steps", steps), ("batch-size", batchSize), ("checkpoint-every", checkpointEvery),
-                          ("sample-every", sampleEvery), ("width", width), ("depth", depth), ("heads", heads)] {
+                          ("sample-every", sampleEvery), ("stop-at", stopAt), ("width", width), ("depth", depth), ("heads", heads)] {
             if let v, v <= 0 { throw ValidationError("--\(name) must be positive, got \(v)") }
         }
     }
@@ -54,9 +58,12 @@ struct Pretrain: ParsableCommand {
         let gridPrompts = ["a red circle", "two blue squares", "a green triangle and a yellow circle",
                            "three white triangles", "a purple square to the left of a red circle",
                            "a yellow circle above a blue triangle"]
-        let job = PretrainRun(directory: runDirectory, config: cfg, model: model, resume: resume, heldOut: heldOut,
+        var job = PretrainRun(directory: runDirectory, config: cfg, model: model, resume: resume, heldOut: heldOut,
                               gridPrompts: gridPrompts)
+        job.stopAt = stopAt
+        job.collective = try Cluster.join()
         let code = try job.run()
+        job.collective.finish()   // only after a run every rank finished (see Train)
         if code != 0 { throw ExitCode(code) }
     }
 }

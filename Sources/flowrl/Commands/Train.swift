@@ -1,4 +1,5 @@
 import ArgumentParser
+import Cluster
 import Foundation
 import Model
 import RL
@@ -87,8 +88,14 @@ struct Train: ParsableCommand {
         cfg.threads = threading.threads
         PolicyLosses.applyDefaults(to: &cfg, explicit: explicit)
         if let problem = cfg.problem { throw ValidationError(problem) }
+        let collective = try Cluster.join()   // one process, or one rank of `mpirun -np N`
         let dir = runDirectory ?? "outputs/runs/" + Train.timestamp()
-        let code = try TrainRun(directory: dir, config: cfg, resume: resume).run()
+        var job = TrainRun(directory: dir, config: cfg, resume: resume)
+        job.collective = collective
+        let code = try job.run()
+        // Only after a run that every rank finished: a failing rank exits without it, and mpirun
+        // (or the collective's timeout) then ends the others.
+        collective.finish()
         if code != 0 { throw ExitCode(code) }
     }
 

@@ -1,0 +1,76 @@
+import Cluster
+import Rewards
+
+/// Putting the ranks' pieces of an iteration back together (data-parallel GRPO, see `GRPOTrainer`).
+/// In a single process both functions return their input unchanged.
+extension GRPOTrainer {
+    /// The scores of all P·G samples in sample order, from this rank's scores of its `groups`.
+    /// Every rank gets the same numbers, so every rank computes the same advantages (global-std
+    /// mode included) and takes the same skip decisions.
+    func gatherScores(_ local: RewardScores, groups: Range<Int>) throws -> RewardScores {
+        guard collective.size > 1 else { return local }
+        let G = config.groupSize, P = config.promptsPerIteration
+        let keys = local.components.keys.sorted()
+        var packed = local.total.map(Double.init)
+        for k in keys { packed += local.components[k]!.map(Double.init) }
+        let parts = collective.allgather(packed)
+        var scores = RewardScores(total: [], components: Dictionary(uniqueKeysWithValues: keys.map { ($0, [Float]()) }))
+        for (r, part) in parts.enumerated() {
+            let n = Cluster.share(of: P, rank: r, size: collective.size).count * G
+            // Every rank sees every part, so a mismatch stops all ranks alike.
+            guard part.count == n * (1 + keys.count) else {
+                throw ClusterError.ranksDisagree("reward '\(config.reward)' gave different components on different ranks")
+            }
+            scores.total += part[0..<n].map(Float.init)
+            for (c, k) in keys.enumerated() { scores.components[k]! += part[(n * (c + 1))..<(n * (c + 2))].map(Float.init) }
+        }
+        return scores
+    }
+
+    /// Fields of a row as they travel between ranks (Float and Int values are exact as Double).
+    private static let rowFields = 12
+
+    /// Every rank's rows of the iteration's mini-batches, reassembled in the order one process
+    /// would have produced them (mini-batch by mini-batch, member by member, `trajectory` = the
+    /// member's position), so that diagnostics and BAPO's adaptation see the whole batch.
+    func gatherRows(_ batches: [PolicyBatch], _ outputs: [PolicyLossOutput],
+                    miniBatches: [[Int]]) -> ([PolicyBatch], [PolicyLossOutput]) {
+        guard collective.size > 1 else { return (batches, outputs) }
+        var packed: [Double] = []
+        for (b, o) in zip(batches, outputs) {
+            for r in 0..<b.count {
+                packed += [b.advantages[r], b.logpNew[r], b.logpOld[r], b.meanSquaredShift[r], b.std[r], b.dt[r],
+                           o.dLogp[r], o.dShift[r], o.logRatio[r], o.weight[r]].map(Double.init)
+                packed += [Double(b.step[r]), o.clipped[r] ? 1 : 0]
+            }
+        }
+        let parts = collective.allgather(packed)
+        let K = config.rollout.trainedSteps, G = config.groupSize, P = config.promptsPerIteration
+        let ownerOfGroup = (0..<collective.size).flatMap { r in
+            Cluster.share(of: P, rank: r, size: collective.size).map { _ in r }
+        }
+        var cursor = [Int](repeating: 0, count: collective.size)
+        var allBatches: [PolicyBatch] = [], allOutputs: [PolicyLossOutput] = []
+        for (m, members) in miniBatches.enumerated() {
+            var b = PolicyBatch(advantages: [], logpNew: [], logpOld: [], meanSquaredShift: [], std: [], dt: [],
+                                step: [], trajectory: [], stepsPerTrajectory: K)
+            var o = PolicyLossOutput(rows: 0)
+            o.loss = outputs[m].loss   // already the mini-batch's loss over all ranks
+            for (j, i) in members.enumerated() {
+                let r = ownerOfGroup[i / G]
+                for _ in 0..<K {
+                    let row = cursor[r] * Self.rowFields
+                    let f = { (field: Int) in Float(parts[r][row + field]) }
+                    b.advantages.append(f(0)); b.logpNew.append(f(1)); b.logpOld.append(f(2))
+                    b.meanSquaredShift.append(f(3)); b.std.append(f(4)); b.dt.append(f(5))
+                    o.dLogp.append(f(6)); o.dShift.append(f(7)); o.logRatio.append(f(8)); o.weight.append(f(9))
+                    b.step.append(Int(parts[r][row + 10])); o.clipped.append(parts[r][row + 11] != 0)
+                    b.trajectory.append(j)
+                    cursor[r] += 1
+                }
+            }
+            allBatches.append(b); allOutputs.append(o)
+        }
+        return (allBatches, allOutputs)
+    }
+}

@@ -40,7 +40,7 @@ public enum Parallel {
         active = true
         defer { active = false; BLAS.threads = saved }
         withoutActuallyEscaping(body) { body in
-            WorkerPool.shared.run(count: count, parts: w, body)
+            withUnsafePointer(to: Region(body: body)) { WorkerPool.shared.run(count: count, parts: w, $0) }
         }
     }
 }
@@ -52,22 +52,23 @@ final class WorkerPool: @unchecked Sendable {
 
     private var wake: [DispatchSemaphore] = []
     private let finished = DispatchSemaphore(value: 0)
-    // The region being run; written before the workers are woken, read by them after.
-    private var body: ((Range<Int>) -> Void)?
+    // The region being run, on its caller's stack; written before the workers are woken, read by
+    // them after.
+    private var region: UnsafePointer<Region>?
     private var count = 0
     private var parts = 0
 
     /// Runs `body` on parts 0..<parts of 0..<count: part 0 on the calling thread, the others on
     /// pool threads. Returns when every part has finished.
-    func run(count: Int, parts: Int, _ body: @escaping (Range<Int>) -> Void) {
+    func run(count: Int, parts: Int, _ region: UnsafePointer<Region>) {
         while wake.count < parts - 1 { startThread(index: wake.count + 1) }
-        self.body = body
+        self.region = region
         self.count = count
         self.parts = parts
         for i in 1..<parts { wake[i - 1].signal() }
-        body(range(0))
+        region.pointee.body(range(0))
         for _ in 1..<parts { finished.wait() }
-        self.body = nil   // `body` may not outlive the region (withoutActuallyEscaping checks it)
+        self.region = nil
     }
 
     private func range(_ part: Int) -> Range<Int> {
@@ -90,11 +91,17 @@ final class WorkerPool: @unchecked Sendable {
     private func loop(part: Int, wake: DispatchSemaphore) -> Never {
         while true {
             wake.wait()
-            // Parts beyond this region's count are never woken, so `body` is set here.
-            body.unsafelyUnwrapped(range(part))
+            region.unsafelyUnwrapped.pointee.body(range(part))
             finished.signal()
         }
     }
+}
+
+/// The body of a parallel region. Wrapped in a struct so that it is stored, and called, in its
+/// natural form: a bare closure behind a generic pointer (or in an Optional) is stored
+/// reabstracted, and calling it through the reabstraction thunk allocates on every call.
+struct Region {
+    let body: (Range<Int>) -> Void
 }
 
 private final class WorkerContext {

@@ -43,7 +43,7 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["Tensor", "NN"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Tensor"]),
         .testTarget(name: "ShapesTests", dependencies: ["Shapes", "Imaging", "Tensor"]),
-        .testTarget(name: "ModelTests", dependencies: ["Model", "NN", "Tensor", "Shapes"]),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "NN", "Tensor", "Shapes", "Imaging"]),
         .testTarget(name: "RewardsTests", dependencies: ["Rewards", "Shapes", "Imaging", "Tensor"]),
         .testTarget(name: "RLTests", dependencies: ["RL", "Model", "NN", "Tensor", "Rewards", "Cluster"],
                     resources: [.copy("Fixtures")]),

@@ -128,8 +128,9 @@ public enum PNG {
         } catch {
             throw PNGError.writeFailed(path: path, reason: "cannot create directory \(directory.path)")
         }
-        // A unique name per call, so concurrent writers of one path never share a temporary.
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp").path
+        // A unique name per call, so concurrent writers of one path never share a temporary; the
+        // pid suffix lets `AtomicFiles.removeLeftovers` delete the temporaries of a killed process.
+        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp-\(getpid())").path
         do {
             try Data(bytes).write(to: URL(fileURLWithPath: temporary))
         } catch {

@@ -106,6 +106,7 @@ public struct PretrainRun {
         // Temporary files of a run killed while writing, now superseded.
         AtomicFiles.removeLeftovers(in: directory)
         AtomicFiles.removeLeftovers(in: directory + "/model")
+        AtomicFiles.removeLeftovers(in: directory + "/grids")
     }
 
     func writeConfig(model: ModelConfig) throws {

@@ -118,6 +118,7 @@ public struct TrainRun {
                                  metadata: ["step": String(trainer.iteration), "source": "flowrl train (EMA weights)"])
         AtomicFiles.removeLeftovers(in: directory)
         AtomicFiles.removeLeftovers(in: directory + "/model")
+        AtomicFiles.removeLeftovers(in: directory + "/grids")
     }
 
     /// Held-out strict accuracy of the EMA policy, logged as an eval record, and the sample grid.

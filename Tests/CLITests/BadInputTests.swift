@@ -124,6 +124,11 @@ final class BadInputTests: XCTestCase {
         try CLI.assertRejected(["train", "--config", "bad.json"], mentions: "unknown key 'learning_rat'", in: fx)
     }
 
+    func testTrainConfigWithAKeyWrittenTwiceIsNamed() throws {
+        try fx.write("bad.json", #"{"iterations": 5, "lr": 0.1, "iterations": 6}"#)
+        try CLI.assertRejected(["train", "--config", "bad.json"], mentions: "key 'iterations' appears twice", in: fx)
+    }
+
     func testTrainConfigWithWrongTypeIsNamed() throws {
         try fx.write("bad.json", #"{"iterations": "many"}"#)
         try CLI.assertRejected(["train", "--config", "bad.json"], mentions: "'iterations' has the wrong type", in: fx)

@@ -88,7 +88,7 @@ public struct PretrainRun {
             let interrupted = collective.anyTrue(Interrupt.signal != nil)
             if trainer.step % config.checkpointEvery == 0 || trainer.step == end || interrupted {
                 guard collective.agree(on: fingerprint(trainer.params.values)) else { throw ClusterError.diverged(trainer.step) }
-                if root { try saveCheckpoint(trainer, model) }
+                if root { try saveCheckpoint(trainer) }
             }
             if interrupted {
                 progress?.finishLine()
@@ -99,14 +99,9 @@ public struct PretrainRun {
         return 0
     }
 
-    func saveCheckpoint(_ trainer: Pretrainer, _ model: ModelConfig) throws {
-        try CheckpointStore.save(run: directory, step: trainer.step, trainer.checkpoint())
-        try ModelCheckpoint.save(directory: directory + "/model", config: model, params: trainer.emaParameters,
-                                 metadata: ["step": String(trainer.step), "source": "flowrl pretrain (EMA weights)"])
-        // Temporary files of a run killed while writing, now superseded.
-        AtomicFiles.removeLeftovers(in: directory)
-        AtomicFiles.removeLeftovers(in: directory + "/model")
-        AtomicFiles.removeLeftovers(in: directory + "/grids")
+    func saveCheckpoint(_ trainer: Pretrainer) throws {
+        try CheckpointStore.saveRun(directory, step: trainer.step, trainer.checkpoint(), ema: trainer.emaParameters,
+                                    source: "flowrl pretrain (EMA weights)")
     }
 
     func writeConfig(model: ModelConfig) throws {

@@ -101,7 +101,7 @@ public struct TrainRun {
                 guard collective.agree(on: fingerprint(trainer.params.values)) else {
                     throw ClusterError.diverged(trainer.iteration)
                 }
-                if root { try saveCheckpoint(trainer, modelConfig) }
+                if root { try saveCheckpoint(trainer) }
             }
             if interrupted {
                 progress?.finishLine()
@@ -112,13 +112,9 @@ public struct TrainRun {
         return 0
     }
 
-    func saveCheckpoint(_ trainer: GRPOTrainer, _ modelConfig: ModelConfig) throws {
-        try CheckpointStore.save(run: directory, step: trainer.iteration, trainer.checkpoint())
-        try ModelCheckpoint.save(directory: directory + "/model", config: modelConfig, params: trainer.emaParameters,
-                                 metadata: ["step": String(trainer.iteration), "source": "flowrl train (EMA weights)"])
-        AtomicFiles.removeLeftovers(in: directory)
-        AtomicFiles.removeLeftovers(in: directory + "/model")
-        AtomicFiles.removeLeftovers(in: directory + "/grids")
+    func saveCheckpoint(_ trainer: GRPOTrainer) throws {
+        try CheckpointStore.saveRun(directory, step: trainer.iteration, trainer.checkpoint(),
+                                    ema: trainer.emaParameters, source: "flowrl train (EMA weights)")
     }
 
     /// Held-out strict accuracy of the EMA policy, logged as an eval record, and the sample grid.

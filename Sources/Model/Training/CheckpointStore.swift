@@ -37,6 +37,17 @@ public enum CheckpointStore {
         run + "/ckpt/" + String(format: "step_%06d", step)
     }
 
+    /// What a run does at each checkpoint (pretraining and GRPO alike): saves the training state
+    /// at `step`, exports the EMA weights as `run/model` (usable as `--checkpoint`), and deletes the
+    /// temporaries that a process killed while writing left in the run's directories.
+    public static func saveRun(_ run: String, step: Int, _ ckpt: TrainingCheckpoint, ema: Parameters,
+                               source: String) throws {
+        try save(run: run, step: step, ckpt)
+        try ModelCheckpoint.save(directory: run + "/model", config: ckpt.config, params: ema,
+                                 metadata: ["step": String(step), "source": source])
+        for dir in [run, run + "/model", run + "/grids"] { AtomicFiles.removeLeftovers(in: dir) }
+    }
+
     /// Writes a checkpoint for `step` and keeps only the newest `keep` complete ones.
     @discardableResult
     public static func save(run: String, step: Int, _ ckpt: TrainingCheckpoint, keep: Int = 3) throws -> String {

@@ -12,16 +12,28 @@ public struct RolloutOptions: Sendable, Equatable {
     public var noiseLevel: Float = 0.7
     /// Classifier-free guidance scale during rollouts (1 = off, Flow-GRPO's default for training).
     public var cfgScale: Float = 1
-    public init(steps: Int = 10, shift: Float = 3, noiseLevel: Float = 0.7, cfgScale: Float = 1) {
+    /// Stochastic steps W at the start of the schedule (0 = all that can be); the rest are ODE steps.
+    public var sdeSteps: Int = 0
+    public init(steps: Int = 10, shift: Float = 3, noiseLevel: Float = 0.7, cfgScale: Float = 1, sdeSteps: Int = 0) {
         self.steps = steps; self.shift = shift; self.noiseLevel = noiseLevel; self.cfgScale = cfgScale
+        self.sdeSteps = sdeSteps
     }
 
     /// The schedule σ_0 = 1 … σ_T = 0.
     public var sigmas: [Float] { Schedule.sigmas(steps: steps, shift: shift) }
 
-    /// Steps trained on: 0 ..< ⌊0.99·T⌋. The last step (σ → 0) is taken deterministically in the
-    /// rollout (as an ODE step) so the final image carries no sampling noise, and is not trained.
-    public var trainedSteps: Int { max(1, Int(0.99 * Double(steps))) }
+    /// Steps trained on: 0 ..< ⌊0.99·T⌋, or the first `sdeSteps` of them. The steps after are
+    /// taken deterministically in the rollout (as ODE steps) and not trained: at least the last
+    /// one (σ → 0), so the final image carries no sampling noise.
+    ///
+    /// With a window of W < ⌊0.99·T⌋ (Flow-GRPO-Fast, MixGRPO) the differences within a group
+    /// come from the noise of the W trained steps alone, so each trained step gets the credit for
+    /// more of the reward's spread, and an update costs W/K of a full one. The first steps are
+    /// the ones that decide the layout (which objects, where), what the alignment judge checks.
+    public var trainedSteps: Int {
+        let all = max(1, Int(0.99 * Double(steps)))
+        return sdeSteps > 0 ? min(sdeSteps, all) : all
+    }
 }
 
 /// The trajectories of a batch of N samples: what the policy update needs to recompute log-probs.
@@ -121,7 +133,7 @@ public enum SDESampler {
                                 for j in 0..<D { xn[j] = mu[j] + step.std * xn[j] }
                                 logps[s * K + k] = step.logProb(xNext: xn, mu: mu, count: D)
                             } else {
-                                // untrained tail: a deterministic Euler step
+                                // untrained tail (after the SDE window): a deterministic Euler step
                                 for j in 0..<D { xn[j] = xs[j] + vs[j] * step.dt }
                             }
                             copy(xs, xn, D)   // x_{k+1} is the next step's input

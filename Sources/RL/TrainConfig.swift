@@ -13,7 +13,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var reward: String = "geneval"
     /// Policy loss: flow-grpo, grpo-guard, … (see `PolicyLosses`).
     public var algo: String = "flow-grpo"
-    public var iterations: Int = 150
+    public var iterations: Int = 100
     /// Prompts per iteration (P) and samples per prompt (G).
     public var promptsPerIteration: Int = 8
     public var groupSize: Int = 8
@@ -25,7 +25,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var shift: Float = 3
     public var noiseLevel: Float = 0.7
     public var rolloutCFG: Float = 1
-    public var lr: Float = 1e-4
+    /// Stochastic (and trained) steps at the start of each rollout; 0 = all (Flow-GRPO).
+    public var sdeSteps: Int = 0
+    public var lr: Float = 3e-5
     public var weightDecay: Float = 1e-4
     public var gradClip: Float = 1
     public var emaDecay: Float = 0.95
@@ -60,7 +62,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case base, trainPrompts = "train_prompts", testPrompts = "test_prompts", reward, algo, iterations
         case promptsPerIteration = "prompts_per_iteration", groupSize = "group_size", miniBatch = "mini_batch"
-        case innerEpochs = "inner_epochs", steps, shift, noiseLevel = "noise_level", rolloutCFG = "rollout_cfg"
+        case innerEpochs = "inner_epochs", steps, shift, noiseLevel = "noise_level", rolloutCFG = "rollout_cfg", sdeSteps = "sde_steps"
         case lr, weightDecay = "weight_decay", gradClip = "grad_clip", emaDecay = "ema_decay", klBeta = "kl_beta"
         case clipEpsilon = "clip_epsilon", globalStd = "global_std", advantageClip = "advantage_clip", seed
         case evalEvery = "eval_every", evalSeeds = "eval_seeds", evalSteps = "eval_steps", evalCFG = "eval_cfg"
@@ -80,6 +82,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try get(.promptsPerIteration, \.promptsPerIteration); try get(.groupSize, \.groupSize)
         try get(.miniBatch, \.miniBatch); try get(.innerEpochs, \.innerEpochs); try get(.steps, \.steps)
         try get(.shift, \.shift); try get(.noiseLevel, \.noiseLevel); try get(.rolloutCFG, \.rolloutCFG)
+        try get(.sdeSteps, \.sdeSteps)
         try get(.lr, \.lr); try get(.weightDecay, \.weightDecay); try get(.gradClip, \.gradClip)
         try get(.emaDecay, \.emaDecay); try get(.klBeta, \.klBeta); try get(.clipEpsilon, \.clipEpsilon)
         try get(.globalStd, \.globalStd); try get(.advantageClip, \.advantageClip); try get(.seed, \.seed)
@@ -102,6 +105,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         for (name, v) in positive where v <= 0 { return "\(name) must be positive, got \(v)" }
         if groupSize < 2 { return "group_size must be at least 2 (advantages compare samples of a group)" }
         if steps < 2 { return "steps must be at least 2" }
+        if sdeSteps < 0 { return "sde_steps must not be negative (0 = every step), got \(sdeSteps)" }
         if !(lr > 0) { return "lr must be positive, got \(lr)" }
         if !(clipEpsilon > 0) { return "clip_epsilon must be positive, got \(clipEpsilon)" }
         if klBeta < 0 { return "kl_beta must not be negative" }
@@ -115,7 +119,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
 
     /// The rollout sampler these settings describe.
     public var rollout: RolloutOptions {
-        RolloutOptions(steps: steps, shift: shift, noiseLevel: noiseLevel, cfgScale: rolloutCFG)
+        RolloutOptions(steps: steps, shift: shift, noiseLevel: noiseLevel, cfgScale: rolloutCFG, sdeSteps: sdeSteps)
     }
 
     /// The held-out evaluation these settings describe.

@@ -123,16 +123,26 @@ public struct TrainRun {
         let start = Date()
         let result = try Evaluator.evaluate(network: net, params: trainer.emaParameters, prompts: prompts,
                                             options: config.evaluation)
+        let K = config.evalSeeds, side = net.config.imageSize
+        // The same held-out images judged by the gold metrics and by the proxy: over-optimization is
+        // the proxy rising on them while strict accuracy, quality or diversity falls.
+        let images = result.images.map { Image(floats: $0, width: side, height: side) }
+        let imagePrompts = prompts.flatMap { Array(repeating: $0, count: K) }
+        let gold = try GoldMetrics.evaluate(images: images, prompts: imagePrompts)
+        let proxy = try trainer.reward.score(images: images, prompts: imagePrompts).total
         var record: [String: Any] = ["step": trainer.iteration, "kind": "eval",
                                      "eval_strict": result.overall.accuracy, "eval_partial": result.overall.partial,
+                                     "eval_quality": gold.overall.quality,
+                                     "eval_proxy": Double(proxy.reduce(0, +)) / Double(max(1, proxy.count)),
                                      "eval_seconds": Date().timeIntervalSince(start)]
+        if let d = gold.overall.diversity { record["eval_diversity"] = d }
         for (k, s) in result.categories { record["eval_strict_\(k)"] = s.accuracy }
         metrics.append(record)
-        log(String(format: "eval at iteration %d: strict %.1f%% (partial %.3f)", trainer.iteration,
-                   result.overall.accuracy * 100, result.overall.partial))
+        log(String(format: "eval at iteration %d: strict %.1f%% (partial %.3f, quality %.3f, diversity %.3f)",
+                   trainer.iteration, result.overall.accuracy * 100, result.overall.partial,
+                   gold.overall.quality, gold.overall.diversity ?? .nan))
         // The grid reuses the evaluation's images: same prompts and seeds in every run, so grids
         // of different steps and runs line up cell by cell.
-        let K = config.evalSeeds, side = net.config.imageSize
         let rows = gridPrompts.map { p -> [Image] in
             let i = prompts.firstIndex(of: p)!
             return (0..<min(K, 4)).map { j in Image(floats: result.images[i * K + j], width: side, height: side).upscaled(by: 4) }

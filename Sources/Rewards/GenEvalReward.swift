@@ -2,19 +2,26 @@ import Imaging
 import Shapes
 import Tensor
 
-/// `geneval`: the judge's partial credit in [0, 1] (see `Judge`), the usual alignment proxy.
+/// `geneval`: the judge's partial credit in [0, 1] (see `Judge`), the usual alignment proxy;
+/// `geneval_strict`: the judge's strict verdict, 1 when every part of the caption holds, else 0
+/// (GenEval's accuracy itself: sparse, but it cannot be raised by half-right images).
 ///
-/// Components: `geneval` (partial credit, the total) and `geneval_strict` (1 when every part of
-/// the caption holds, else 0), so metrics show strict accuracy beside the reward.
+/// Components, whichever is the total: `geneval` (partial credit) and `geneval_strict`, so
+/// metrics show both beside the reward.
 public struct GenEvalReward: Reward {
-    public let name = "geneval"
+    public let name: String
+    /// Whether the total is the strict verdict instead of the partial credit.
+    public let strict: Bool
 
-    public init() {}
+    public init(strict: Bool = false) {
+        self.strict = strict
+        name = strict ? "geneval_strict" : "geneval"
+    }
 
     public func score(images: [Image], prompts: [String]) throws -> RewardScores {
         try checkCounts(images: images, prompts: prompts)
         let captions = try parseCaptions(prompts, reward: name)
-        guard !images.isEmpty else { return RewardScores(total: [], components: [name: [], "geneval_strict": []]) }
+        guard !images.isEmpty else { return RewardScores(total: [], components: ["geneval": [], "geneval_strict": []]) }
         var partial = [Float](repeating: 0, count: images.count)
         var strict = [Float](repeating: 0, count: images.count)
         // The detector is per image and independent; each range writes only its own entries.
@@ -30,7 +37,7 @@ public struct GenEvalReward: Reward {
                 }
             }
         }
-        return RewardScores(total: partial, components: [name: partial, "geneval_strict": strict])
+        return RewardScores(total: self.strict ? strict : partial, components: ["geneval": partial, "geneval_strict": strict])
     }
 }
 

@@ -43,7 +43,7 @@ public struct RewardTerm: Sendable, Equatable {
 /// A spec with one term of weight 1 is that reward itself; anything else is a `WeightedSum`.
 public enum RewardRegistry {
     /// Every reward name a spec may use.
-    public static let known = ["geneval", "compress", "incompress", "aesthetic", "learned", "external"]
+    public static let known = ["geneval", "geneval_strict", "compress", "incompress", "aesthetic", "learned", "external"]
     /// The rewards that take an argument after `:` (and a weight after `@`).
     static let withArgument: Set<String> = ["learned", "external"]
 
@@ -60,6 +60,7 @@ public enum RewardRegistry {
     public static func make(_ term: RewardTerm, options: RewardOptions = RewardOptions()) throws -> any Reward {
         switch term.name {
         case "geneval": return GenEvalReward()
+        case "geneval_strict": return GenEvalReward(strict: true)
         case "compress": return CompressionReward(direction: .compress)
         case "incompress": return CompressionReward(direction: .incompress)
         case "aesthetic": return AestheticReward()

@@ -11,12 +11,13 @@ final class NonFiniteRunTests: XCTestCase {
     func testNonFiniteRewardsAreSkippedThenStopTheRunAtItsLastGoodCheckpoint() throws {
         let fx = try Fixture()
         defer { fx.remove() }
-        // Answers every request; from id 9 on (iteration 3: the start-up probe is id 0 and each
+        // Answers every request; from id 11 on (iteration 3: the start-up probe is id 0, the
+        // held-out evaluation at step 0 scores its 2 images as ids 1–2 for eval_proxy, and each
         // iteration asks 4 images) with 3e38, which the weight 10 turns into +inf.
         try fx.write("scorer.sh", #"""
             while IFS= read -r line; do
               id=$(printf '%s' "$line" | sed -n 's/.*"id":\([0-9]*\).*/\1/p')
-              if [ "$id" -ge 9 ]; then r=3e38; else r=0.0$id; fi
+              if [ "$id" -ge 11 ]; then r=3e38; else r=0.0$id; fi
               printf '{"id":%s,"reward":%s}\n' "$id" "$r"
             done
             """#)

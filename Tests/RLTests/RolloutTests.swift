@@ -62,6 +62,39 @@ final class RolloutTests: XCTestCase {
             }
         }
     }
+
+    /// An SDE window of W steps: the first W steps are the full rollout's (same ξ, same log-probs),
+    /// every later step is the deterministic Euler step x' = x + v·dt, and only W steps are trained.
+    func testSDEWindowIsStochasticFirstThenEuler() throws {
+        let params = TinyRL.base(seed: 6)
+        let net = VelocityNetwork(config: TinyRL.model, maxBatch: 2)
+        let ids = try Tokenizer(maxTokens: 12).encode("a red circle above a blue square")
+        let full = RolloutOptions(steps: 6, shift: 3, noiseLevel: 0.7)
+        var window = full
+        window.sdeSteps = 2
+        XCTAssertEqual(full.trainedSteps, 5)
+        XCTAssertEqual(window.trainedSteps, 2)
+        XCTAssertEqual(RolloutOptions(steps: 6, sdeSteps: 40).trainedSteps, 5, "a window longer than the schedule is all of it")
+        let a = SDESampler.rollout(network: net, params: params, tokens: ids + ids, seeds: [3, 4], options: full)
+        let b = SDESampler.rollout(network: net, params: params, tokens: ids + ids, seeds: [3, 4], options: window)
+        let D = b.elements
+        for i in 0..<2 {
+            for k in 0...2 {   // x_0 … x_2
+                let o = a.stateOffset(i, k)
+                XCTAssertEqual(Array(b.states[o..<(o + D)]), Array(a.states[o..<(o + D)]), accuracy: 0)
+            }
+            XCTAssertEqual(Array(b.logProbs[(i * 2)..<(i * 2 + 2)]), Array(a.logProbs[(i * 5)..<(i * 5 + 2)]), accuracy: 0)
+            for k in 2..<6 {
+                let x = Array(b.states[b.stateOffset(i, k)..<(b.stateOffset(i, k) + D)])
+                let next = Array(b.states[b.stateOffset(i, k + 1)..<(b.stateOffset(i, k + 1) + D)])
+                net.forward(params, x: x, sigma: [b.stepInfo[k].sigma], tokens: ids, batch: 1)
+                let v = Array(UnsafeBufferPointer(start: net.output, count: D))
+                XCTAssertEqual(next, zip(x, v).map { $0 + $1 * b.stepInfo[k].dt }, accuracy: 1e-5)
+            }
+        }
+        // A different window changes the image: the policy's noise stops at step 2.
+        XCTAssertNotEqual(a.finalImages, b.finalImages)
+    }
 }
 
 func XCTAssertEqual(_ a: [Float], _ b: [Float], accuracy: Float, file: StaticString = #filePath, line: UInt = #line) {

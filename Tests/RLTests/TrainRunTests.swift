@@ -26,7 +26,9 @@ final class TrainRunTests: XCTestCase {
 
     func testRunWritesConfigMetricsGridsCheckpointsAndModel() throws {
         let dir = root + "/run"
-        var run = TrainRun(directory: dir, config: config(iterations: 2), resume: false)
+        var cfg = config(iterations: 2)
+        cfg.evalSeeds = 2   // two images a prompt, so diversity is defined
+        var run = TrainRun(directory: dir, config: cfg, resume: false)
         run.log = { _ in }
         XCTAssertEqual(try run.run(), 0)
         let fm = FileManager.default
@@ -43,7 +45,15 @@ final class TrainRunTests: XCTestCase {
                     "log_ratio_mean_per_step", "seconds_rollout", "seconds_reward", "seconds_update"] {
             XCTAssertNotNil(train[0][key], "metrics.jsonl lacks \(key)")
         }
-        XCTAssertNotNil(evals[0]["eval_strict"])
+        // Gold metrics and the proxy, each on the held-out images, in their documented ranges.
+        for e in evals {
+            for key in ["eval_strict", "eval_partial", "eval_quality", "eval_diversity", "eval_proxy"] {
+                let v = try XCTUnwrap(e[key] as? Double, "eval record lacks \(key)")
+                XCTAssertTrue((0...1).contains(v), "\(key) = \(v)")
+            }
+            // A random-weight model draws no clean scene: quality well below a clean render's ~0.99.
+            XCTAssertLessThan(e["eval_quality"] as! Double, 0.95)
+        }
         let saved = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/config.json"))) as! [String: Any]
         XCTAssertEqual(saved["reward"] as? String, "aesthetic")
         XCTAssertNotNil(saved["model"])

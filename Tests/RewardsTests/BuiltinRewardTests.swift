@@ -47,6 +47,11 @@ final class BuiltinRewardTests: XCTestCase {
         // Circle present in the wrong colour (½), square right (1), relation has no red circle (0).
         XCTAssertEqual(s.total[1], 0.5, accuracy: 1e-6)
         XCTAssertEqual(s.total[2], 0)
+        // geneval_strict trains on the verdict: the half-right scene earns nothing; same components.
+        let strict = try RewardRegistry.make("geneval_strict").score(images: [right, wrongColour, empty],
+                                                                     prompts: [prompt, prompt, prompt])
+        XCTAssertEqual(strict.total, [1, 0, 0])
+        XCTAssertEqual(strict.components, s.components)
     }
 
     func testGenEvalNamesTheUnknownWordOfABadPrompt() {

@@ -99,6 +99,7 @@ extension ComparisonReport {
         "eval_partial": "gold: partial credit (held-out)",
         "eval_quality": "gold: image quality",
         "eval_diversity": "gold: diversity",
+        "eval_proxy": "proxy reward on the held-out images",
     ]
 
     /// `color` mixed 70% toward white, for the raw points under a moving average.

@@ -205,9 +205,23 @@ final class CompareTests: XCTestCase {
             XCTAssertEqual(run, badGrid)
             XCTAssertEqual(file, "grids/step_000060.png")
         }
-        XCTAssertThrowsError(try ComparisonReport.load([noConfig])) { error in
-            XCTAssertEqual(error as? CompareError, .tooFewRuns(1))
+        XCTAssertThrowsError(try ComparisonReport.load([])) { error in
+            XCTAssertEqual(error as? CompareError, .tooFewRuns(0))
         }
+    }
+
+    /// One run with --first-step: its first and last grids side by side, each cell once.
+    func testOneRunShowsItsFirstAndLastGridsSideBySide() throws {
+        let start = try makeRun("alone", FakeRun(iterations: 30, evalEvery: 10, gridSteps: [0, 10, 20, 30], gridFill: (250, 0, 250)))
+        // The last grid in another colour, so each can be counted.
+        let last = Grid.render([[Image(width: 32, height: 32, fill: (0, 250, 250))]], rowLabels: ["x"], title: "end")
+        try PNG.write(last, to: start + "/grids/step_000030.png")
+        var report = try ComparisonReport.load([start])
+        report.includeFirstGridStep = true
+        XCTAssertEqual(report.shownGridSteps, [0, 30])
+        let image = try report.render()
+        XCTAssertEqual(count(Color(250, 0, 250), in: image), 6 * 32 * 32, "the first grid, once")
+        XCTAssertEqual(count(Color(0, 250, 250), in: image), 32 * 32, "the last grid, once")
     }
 
     func testClashingDirectoryNamesFallBackToAlgoThenNumbers() throws {

@@ -18,8 +18,10 @@ public struct ComparisonReport: Sendable {
     /// Also show the grids of the first step common to all runs (above the last).
     public var includeFirstGridStep = false
 
+    /// One run is allowed: the figure then shows how it moved (with `includeFirstGridStep`, its
+    /// first and last grids side by side).
     public init(runs: [RunRecord]) throws {
-        guard runs.count >= 2 else { throw CompareError.tooFewRuns(runs.count) }
+        guard !runs.isEmpty else { throw CompareError.tooFewRuns(0) }
         self.runs = runs
         names = ComparisonReport.uniqueNames(runs)
         colors = runs.indices.map { Color.series[$0 % Color.series.count] }
@@ -27,7 +29,7 @@ public struct ComparisonReport: Sendable {
 
     /// Loads every directory (the first failing one is the error).
     public static func load(_ directories: [String]) throws -> ComparisonReport {
-        guard directories.count >= 2 else { throw CompareError.tooFewRuns(directories.count) }
+        guard !directories.isEmpty else { throw CompareError.tooFewRuns(0) }
         return try ComparisonReport(runs: directories.map(RunRecord.load))
     }
 
@@ -96,7 +98,16 @@ public struct ComparisonReport: Sendable {
             let steps = runs.indices.map { "\(names[$0]): " + (runs[$0].gridSteps.isEmpty ? "none" : runs[$0].gridSteps.map(String.init).joined(separator: ", ")) }
             stack.text("no grid step is common to all runs; grid steps per run:\n" + steps.joined(separator: "\n"), scale: 2, indent: 8)
         }
-        for (step, images) in grids {
+        if runs.count == 1, grids.count == 2 {
+            // One run: where it started and where it ended, cell by cell (same prompts and seeds).
+            stack.section("Samples at iterations \(grids[0].0) and \(grids[1].0): held-out prompts, same seeds")
+            let images = [grids[0].1[0], grids[1].1[0]]
+            let total = images.map(\.width).reduce(0, +) + gap
+            let shrink = total > inner ? Double(inner) / Double(total) : 1
+            stack.columns(images.map { $0.downscaled(by: shrink) }, headers: grids.map { "\(names[0]) at iteration \($0.0)" },
+                          colors: [colors[0], colors[0]], gap: gap)
+        }
+        for (step, images) in grids where !(runs.count == 1 && grids.count == 2) {
             stack.section("Samples at iteration \(step): held-out prompts, same seeds in every run")
             let shrink = gridsWidth > inner ? Double(inner) / Double(gridsWidth) : 1
             stack.columns(images.map { $0.downscaled(by: shrink) }, headers: names, colors: colors, gap: gap)

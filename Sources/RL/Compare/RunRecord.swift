@@ -12,7 +12,7 @@ public enum CompareError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case .tooFewRuns(let n): return "compare needs at least 2 run directories, got \(n)"
+        case .tooFewRuns(let n): return "compare needs at least one run directory, got \(n)"
         case .missingDirectory(let run): return "run directory \(run) does not exist"
         case let .missingFile(run, file): return "run \(run) has no \(file) (is it a flowrl train run directory?)"
         case let .unreadable(run, file, reason): return "run \(run): cannot read \(file): \(reason)"

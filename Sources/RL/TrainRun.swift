@@ -124,22 +124,21 @@ public struct TrainRun {
         let result = try Evaluator.evaluate(network: net, params: trainer.emaParameters, prompts: prompts,
                                             options: config.evaluation)
         let K = config.evalSeeds, side = net.config.imageSize
-        // The same held-out images judged by the gold metrics and by the proxy: over-optimization is
-        // the proxy rising on them while strict accuracy, quality or diversity falls.
-        let images = result.images.map { Image(floats: $0, width: side, height: side) }
-        let imagePrompts = prompts.flatMap { Array(repeating: $0, count: K) }
-        let gold = try GoldMetrics.evaluate(images: images, prompts: imagePrompts)
-        let proxy = try trainer.reward.score(images: images, prompts: imagePrompts).total
+        let gold = result.report
+        // The proxy on the same held-out images the gold metrics judged: over-optimization is the
+        // proxy rising on them while strict accuracy, quality or diversity falls.
+        let proxy = try trainer.reward.score(images: result.images.map { Image(floats: $0, width: side, height: side) },
+                                             prompts: prompts.flatMap { Array(repeating: $0, count: K) }).total
         var record: [String: Any] = ["step": trainer.iteration, "kind": "eval",
-                                     "eval_strict": result.overall.accuracy, "eval_partial": result.overall.partial,
+                                     "eval_strict": gold.overall.strictAccuracy, "eval_partial": gold.overall.partial,
                                      "eval_quality": gold.overall.quality,
                                      "eval_proxy": Double(proxy.reduce(0, +)) / Double(max(1, proxy.count)),
                                      "eval_seconds": Date().timeIntervalSince(start)]
         if let d = gold.overall.diversity { record["eval_diversity"] = d }
-        for (k, s) in result.categories { record["eval_strict_\(k)"] = s.accuracy }
+        for (k, s) in gold.categories { record["eval_strict_\(k)"] = s.strictAccuracy }
         metrics.append(record)
         log(String(format: "eval at iteration %d: strict %.1f%% (partial %.3f, quality %.3f, diversity %.3f)",
-                   trainer.iteration, result.overall.accuracy * 100, result.overall.partial,
+                   trainer.iteration, gold.overall.strictAccuracy * 100, gold.overall.partial,
                    gold.overall.quality, gold.overall.diversity ?? .nan))
         // The grid reuses the evaluation's images: same prompts and seeds in every run, so grids
         // of different steps and runs line up cell by cell.
@@ -147,7 +146,7 @@ public struct TrainRun {
             let i = prompts.firstIndex(of: p)!
             return (0..<min(K, 4)).map { j in Image(floats: result.images[i * K + j], width: side, height: side).upscaled(by: 4) }
         }
-        let title = "\(config.algo)  iteration \(trainer.iteration)  strict \(String(format: "%.1f%%", result.overall.accuracy * 100))"
+        let title = "\(config.algo)  iteration \(trainer.iteration)  strict \(String(format: "%.1f%%", gold.overall.strictAccuracy * 100))"
         let grid = Grid.render(rows, rowLabels: gridPrompts, title: title, style: GridStyle(maxLabelWidth: 160))
         try PNG.write(grid, to: directory + "/grids/" + String(format: "step_%06d.png", trainer.iteration),
                       text: [("step", String(trainer.iteration)), ("algo", config.algo), ("reward", config.reward)])

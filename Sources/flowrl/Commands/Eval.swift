@@ -2,13 +2,15 @@ import ArgumentParser
 import Foundation
 import Model
 import RL
+import Rewards
 import Shapes
 import Tensor
 
-/// `flowrl eval`: strict judge accuracy of a checkpoint on held-out prompts, per category.
+/// `flowrl eval`: the gold metrics of a checkpoint on held-out prompts (strict accuracy, partial
+/// credit, quality, diversity), overall and per category.
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Judge K fixed-seed images per held-out prompt and report strict accuracy per category.")
+        abstract: "Judge K fixed-seed images per held-out prompt: strict accuracy, partial credit, quality and diversity per category.")
 
     @Option(help: "Prompt file, one caption per line.") var prompts: String = "prompts/test.txt"
     @Option(parsing: .unconditional, help: "Images per prompt (fixed seeds).") var seeds: Int = 4
@@ -40,19 +42,20 @@ struct Eval: ParsableCommand {
         if json {
             let enc = JSONEncoder()
             enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try enc.encode(result), as: UTF8.self))
+            print(String(decoding: try enc.encode(result.report), as: UTF8.self))
             return
         }
         print("checkpoint \(checkpoint.resolvedDirectory), \(list.count) prompts × \(seeds) seeds, \(steps) Euler steps, cfg \(cfg)")
-        func row(_ name: String, _ s: CategoryScore) -> String {
+        func row(_ name: String, _ s: GoldScores) -> String {
             name.padding(toLength: 12, withPad: " ", startingAt: 0)
-                + String(format: " %7d %8.1f%% %8.3f", s.images, s.accuracy * 100, s.partial)
+                + String(format: " %7d %8.1f%% %8.3f %8.3f", s.images, s.strictAccuracy * 100, s.partial, s.quality)
+                + " " + (s.diversity.map { String(format: "%9.3f", $0) } ?? "        -")
         }
-        print("category      images    strict  partial")
+        print("category      images    strict  partial  quality  diversity")
         for cat in CaptionCategory.allCases {
-            if let s = result.categories[cat.rawValue] { print(row(cat.rawValue, s)) }
+            if let s = result.report.categories[cat.rawValue] { print(row(cat.rawValue, s)) }
         }
-        print(row("overall", result.overall))
+        print(row("overall", result.report.overall))
         print(String(format: "(%.1f s)", Date().timeIntervalSince(start)))
     }
 }

@@ -111,6 +111,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         if klBeta < 0 { return "kl_beta must not be negative" }
         if !(noiseLevel > 0) { return "noise_level must be positive (the SDE needs noise for log-probs)" }
         if !(shift > 0) { return "shift must be positive" }
+        if !(rolloutCFG >= 0 && rolloutCFG.isFinite) { return "rollout_cfg must be a finite number ≥ 0 (1 = no guidance), got \(rolloutCFG)" }
+        if !(evalCFG >= 0 && evalCFG.isFinite) { return "eval_cfg must be a finite number ≥ 0 (1 = no guidance), got \(evalCFG)" }
         if !(0..<1).contains(emaDecay) { return "ema_decay must be in [0, 1)" }
         if !(bapoTarget > 0 && bapoTarget < 1) { return "bapo_target must be between 0 and 1, got \(bapoTarget)" }
         if !(stPPOTolerance > 0) { return "st_ppo_tolerance must be positive, got \(stPPOTolerance)" }

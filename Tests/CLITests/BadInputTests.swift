@@ -201,6 +201,8 @@ final class BadInputTests: XCTestCase {
         try CLI.assertRejected(["pretrain", "--steps", "-5"], mentions: "--steps must be positive, got -5", in: fx)
         try CLI.assertRejected(["sample", "--prompt", "a red circle", "--n", "0"], mentions: "--n", in: fx)
         try CLI.assertRejected(["eval", "--threads", "0"], mentions: "--threads", in: fx)
+        try CLI.assertRejected(fx.trainArgs(run: "r", iterations: 1, extra: ["--rollout-cfg", "-1"]),
+                               mentions: "rollout_cfg must be a finite number", in: fx)
     }
 
     func testNonNumericCountIsRejected() throws {

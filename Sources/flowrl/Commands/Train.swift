@@ -23,6 +23,9 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("inner-epochs"), parsing: .unconditional, help: "Passes over each iteration's trajectories.") var innerEpochs: Int?
     @Option(parsing: .unconditional, help: "Denoising steps of the rollouts (T).") var steps: Int?
     @Option(name: .customLong("noise-level"), parsing: .unconditional, help: "SDE noise level a.") var noiseLevel: Float?
+    @Option(name: .customLong("rollout-cfg"), parsing: .unconditional,
+            help: "Classifier-free guidance scale of the rollouts, also the trained policy (1 = off).")
+    var rolloutCFG: Float?
     @Option(name: .customLong("sde-steps"), help: "Stochastic (trained) steps at the start of each rollout; 0 = all.") var sdeSteps: Int?
     @Option(parsing: .unconditional, help: "Learning rate.") var lr: Float?
     @Option(name: .customLong("kl-beta"), parsing: .unconditional,
@@ -74,6 +77,7 @@ struct Train: ParsableCommand {
         if let innerEpochs { cfg.innerEpochs = innerEpochs }
         if let steps { cfg.steps = steps }
         if let noiseLevel { cfg.noiseLevel = noiseLevel }
+        if let rolloutCFG { cfg.rolloutCFG = rolloutCFG }
         if let sdeSteps { cfg.sdeSteps = sdeSteps }
         if let lr { cfg.lr = lr }
         if let klBeta { cfg.klBeta = klBeta; explicit.insert(TrainConfig.CodingKeys.klBeta.stringValue) }

@@ -19,8 +19,10 @@ public struct EvalOptions: Sendable, Equatable {
 /// and per GenEval category) and the images they were measured on.
 public struct EvalResult: Sendable {
     public var report: GoldReport
-    /// Images as (H, W, 3) floats, prompts × seeds, row-major.
-    public var images: [[Float]]
+    /// The images the report judged, prompts × seeds, row-major.
+    public var images: [Image]
+    /// The caption of each image (each prompt repeated once per seed).
+    public var imagePrompts: [String]
 }
 
 /// Generates K images per prompt with fixed seeds and judges them with the gold metrics, each
@@ -46,9 +48,9 @@ public enum Evaluator {
         let n = prompts.count * K
         let out = ODESampler.sample(network: network, params: params, tokens: tokens, noise: noise, batch: n,
                                     options: options.sampler)
-        let images = (0..<n).map { Array(out[($0 * D)..<(($0 + 1) * D)]) }
-        let report = try GoldMetrics.evaluate(images: images.map { Image(floats: $0, width: c.imageSize, height: c.imageSize) },
-                                              prompts: prompts.flatMap { Array(repeating: $0, count: K) })
-        return EvalResult(report: report, images: images)
+        let images = (0..<n).map { Image(floats: Array(out[($0 * D)..<(($0 + 1) * D)]), width: c.imageSize, height: c.imageSize) }
+        let imagePrompts = prompts.flatMap { Array(repeating: $0, count: K) }
+        let report = try GoldMetrics.evaluate(images: images, prompts: imagePrompts)
+        return EvalResult(report: report, images: images, imagePrompts: imagePrompts)
     }
 }

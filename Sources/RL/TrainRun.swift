@@ -123,12 +123,11 @@ public struct TrainRun {
         let start = Date()
         let result = try Evaluator.evaluate(network: net, params: trainer.emaParameters, prompts: prompts,
                                             options: config.evaluation)
-        let K = config.evalSeeds, side = net.config.imageSize
+        let K = config.evalSeeds
         let gold = result.report
         // The proxy on the same held-out images the gold metrics judged: over-optimization is the
         // proxy rising on them while strict accuracy, quality or diversity falls.
-        let proxy = try trainer.reward.score(images: result.images.map { Image(floats: $0, width: side, height: side) },
-                                             prompts: prompts.flatMap { Array(repeating: $0, count: K) }).total
+        let proxy = try trainer.reward.score(images: result.images, prompts: result.imagePrompts).total
         var record: [String: Any] = ["step": trainer.iteration, "kind": "eval",
                                      "eval_strict": gold.overall.strictAccuracy, "eval_partial": gold.overall.partial,
                                      "eval_quality": gold.overall.quality,
@@ -144,7 +143,7 @@ public struct TrainRun {
         // of different steps and runs line up cell by cell.
         let rows = gridPrompts.map { p -> [Image] in
             let i = prompts.firstIndex(of: p)!
-            return (0..<min(K, 4)).map { j in Image(floats: result.images[i * K + j], width: side, height: side).upscaled(by: 4) }
+            return (0..<min(K, 4)).map { j in result.images[i * K + j].upscaled(by: 4) }
         }
         let title = "\(config.algo)  iteration \(trainer.iteration)  strict \(String(format: "%.1f%%", gold.overall.strictAccuracy * 100))"
         let grid = Grid.render(rows, rowLabels: gridPrompts, title: title, style: GridStyle(maxLabelWidth: 160))

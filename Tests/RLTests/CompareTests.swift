@@ -206,7 +206,7 @@ final class CompareTests: XCTestCase {
             XCTAssertEqual(file, "grids/step_000060.png")
         }
         XCTAssertThrowsError(try ComparisonReport.load([])) { error in
-            XCTAssertEqual(error as? CompareError, .tooFewRuns(0))
+            XCTAssertEqual(error as? CompareError, .noRuns)
         }
     }
 

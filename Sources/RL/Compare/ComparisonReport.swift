@@ -21,7 +21,7 @@ public struct ComparisonReport: Sendable {
     /// One run is allowed: the figure then shows how it moved (with `includeFirstGridStep`, its
     /// first and last grids side by side).
     public init(runs: [RunRecord]) throws {
-        guard !runs.isEmpty else { throw CompareError.tooFewRuns(0) }
+        guard !runs.isEmpty else { throw CompareError.noRuns }
         self.runs = runs
         names = ComparisonReport.uniqueNames(runs)
         colors = runs.indices.map { Color.series[$0 % Color.series.count] }
@@ -29,7 +29,7 @@ public struct ComparisonReport: Sendable {
 
     /// Loads every directory (the first failing one is the error).
     public static func load(_ directories: [String]) throws -> ComparisonReport {
-        guard !directories.isEmpty else { throw CompareError.tooFewRuns(0) }
+        guard !directories.isEmpty else { throw CompareError.noRuns }
         return try ComparisonReport(runs: directories.map(RunRecord.load))
     }
 
@@ -98,7 +98,7 @@ public struct ComparisonReport: Sendable {
             let steps = runs.indices.map { "\(names[$0]): " + (runs[$0].gridSteps.isEmpty ? "none" : runs[$0].gridSteps.map(String.init).joined(separator: ", ")) }
             stack.text("no grid step is common to all runs; grid steps per run:\n" + steps.joined(separator: "\n"), scale: 2, indent: 8)
         }
-        if runs.count == 1, grids.count == 2 {
+        if runs.count == 1 && grids.count == 2 {
             // One run: where it started and where it ended, cell by cell (same prompts and seeds).
             stack.section("Samples at iterations \(grids[0].0) and \(grids[1].0): held-out prompts, same seeds")
             let images = [grids[0].1[0], grids[1].1[0]]
@@ -106,11 +106,12 @@ public struct ComparisonReport: Sendable {
             let shrink = total > inner ? Double(inner) / Double(total) : 1
             stack.columns(images.map { $0.downscaled(by: shrink) }, headers: grids.map { "\(names[0]) at iteration \($0.0)" },
                           colors: [colors[0], colors[0]], gap: gap)
-        }
-        for (step, images) in grids where !(runs.count == 1 && grids.count == 2) {
-            stack.section("Samples at iteration \(step): held-out prompts, same seeds in every run")
-            let shrink = gridsWidth > inner ? Double(inner) / Double(gridsWidth) : 1
-            stack.columns(images.map { $0.downscaled(by: shrink) }, headers: names, colors: colors, gap: gap)
+        } else {
+            for (step, images) in grids {
+                stack.section("Samples at iteration \(step): held-out prompts, same seeds in every run")
+                let shrink = gridsWidth > inner ? Double(inner) / Double(gridsWidth) : 1
+                stack.columns(images.map { $0.downscaled(by: shrink) }, headers: names, colors: colors, gap: gap)
+            }
         }
 
         stack.section("Policy update: clipping, KL, and log rho per SDE step (GRPO-Guard centres the mean)")

@@ -3,7 +3,7 @@ import Imaging
 
 /// Why a run directory could not be loaded for comparison; each message names the run and file.
 public enum CompareError: Error, CustomStringConvertible, Equatable {
-    case tooFewRuns(Int)
+    case noRuns
     case missingDirectory(run: String)
     case missingFile(run: String, file: String)
     case unreadable(run: String, file: String, reason: String)
@@ -12,7 +12,7 @@ public enum CompareError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case .tooFewRuns(let n): return "compare needs at least one run directory, got \(n)"
+        case .noRuns: return "compare needs at least one run directory"
         case .missingDirectory(let run): return "run directory \(run) does not exist"
         case let .missingFile(run, file): return "run \(run) has no \(file) (is it a flowrl train run directory?)"
         case let .unreadable(run, file, reason): return "run \(run): cannot read \(file): \(reason)"

@@ -110,7 +110,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         if !(clipEpsilon > 0) { return "clip_epsilon must be positive, got \(clipEpsilon)" }
         if klBeta < 0 { return "kl_beta must not be negative" }
         if !(noiseLevel > 0) { return "noise_level must be positive (the SDE needs noise for log-probs)" }
-        if !(shift > 0) { return "shift must be positive" }
+        if !(shift > 0 && shift.isFinite) { return "shift must be a finite positive number, got \(shift)" }
         if !(rolloutCFG >= 0 && rolloutCFG.isFinite) { return "rollout_cfg must be a finite number ≥ 0 (1 = no guidance), got \(rolloutCFG)" }
         if !(evalCFG >= 0 && evalCFG.isFinite) { return "eval_cfg must be a finite number ≥ 0 (1 = no guidance), got \(evalCFG)" }
         if !(0..<1).contains(emaDecay) { return "ema_decay must be in [0, 1)" }

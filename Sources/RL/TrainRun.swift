@@ -135,6 +135,8 @@ public struct TrainRun {
                                      "eval_seconds": Date().timeIntervalSince(start)]
         if let d = gold.overall.diversity { record["eval_diversity"] = d }
         for (k, s) in gold.categories { record["eval_strict_\(k)"] = s.strictAccuracy }
+        // Why held-out images fail, so a run shows which kind of error RL removes.
+        for kind in JudgeFailure.Kind.allCases { record["eval_fail_\(kind.rawValue)"] = gold.overall.failureRate(kind) }
         metrics.append(record)
         log(String(format: "eval at iteration %d: strict %.1f%% (partial %.3f, quality %.3f, diversity %.3f)",
                    trainer.iteration, gold.overall.strictAccuracy * 100, gold.overall.partial,

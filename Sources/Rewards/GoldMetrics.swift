@@ -15,20 +15,30 @@ public struct GoldScores: Codable, Sendable, Equatable {
     public var diversity: Double?
     /// Prompts with at least two images, over which `diversity` is averaged.
     public var diversityPrompts: Int
+    /// Images failing with each `JudgeFailure.Kind` (raw value → count); an image that fails in
+    /// two ways counts under both. Nil in records written before it existed.
+    public var failures: [String: Int]?
 
     public init(images: Int = 0, strictAccuracy: Double = 0, partial: Double = 0, quality: Double = 0,
-                diversity: Double? = nil, diversityPrompts: Int = 0) {
+                diversity: Double? = nil, diversityPrompts: Int = 0, failures: [String: Int]? = nil) {
         self.images = images
         self.strictAccuracy = strictAccuracy
         self.partial = partial
         self.quality = quality
         self.diversity = diversity
         self.diversityPrompts = diversityPrompts
+        self.failures = failures
+    }
+
+    /// Fraction of the images failing with `kind` (0 when unknown).
+    public func failureRate(_ kind: JudgeFailure.Kind) -> Double {
+        guard images > 0, let n = failures?[kind.rawValue] else { return 0 }
+        return Double(n) / Double(images)
     }
 
     enum CodingKeys: String, CodingKey {
         case images, strictAccuracy = "strict_accuracy", partial, quality, diversity
-        case diversityPrompts = "diversity_prompts"
+        case diversityPrompts = "diversity_prompts", failures
     }
 }
 
@@ -111,18 +121,22 @@ public enum GoldMetrics {
         let captions = try parseCaptions(prompts, reward: "gold")
         var strict = [Bool](repeating: false, count: images.count)
         var partial = [Float](repeating: 0, count: images.count), qualities = partial
+        var kinds = [Set<JudgeFailure.Kind>](repeating: [], count: images.count)
         // One detection per image serves both the judge and the re-render; images are independent.
         strict.withUnsafeMutableBufferPointer { s in
             partial.withUnsafeMutableBufferPointer { p in
                 qualities.withUnsafeMutableBufferPointer { q in
-                    let out = UncheckedSendable((s, p, q))
-                    Parallel.forRanges(images.count) { range in
-                        for i in range {
-                            let objects = Detector.detect(images[i])
-                            let j = Judge.judge(captions[i], objects: objects)
-                            out.value.0[i] = j.strict
-                            out.value.1[i] = j.partial
-                            out.value.2[i] = quality(images[i], objects: objects)
+                    kinds.withUnsafeMutableBufferPointer { k in
+                        let out = UncheckedSendable((s, p, q, k))
+                        Parallel.forRanges(images.count) { range in
+                            for i in range {
+                                let objects = Detector.detect(images[i])
+                                let j = Judge.judge(captions[i], objects: objects)
+                                out.value.0[i] = j.strict
+                                out.value.1[i] = j.partial
+                                out.value.2[i] = quality(images[i], objects: objects)
+                                out.value.3[i] = Set(j.failures.map(\.kind))
+                            }
                         }
                     }
                 }
@@ -140,7 +154,10 @@ public enum GoldMetrics {
                               partial: indices.reduce(0.0) { $0 + Double(partial[$1]) } / n,
                               quality: indices.reduce(0.0) { $0 + Double(qualities[$1]) } / n,
                               diversity: diversities.isEmpty ? nil : diversities.reduce(0.0) { $0 + Double($1) } / Double(diversities.count),
-                              diversityPrompts: diversities.count)
+                              diversityPrompts: diversities.count,
+                              failures: Dictionary(uniqueKeysWithValues: JudgeFailure.Kind.allCases.map { kind in
+                                  (kind.rawValue, indices.filter { kinds[$0].contains(kind) }.count)
+                              }))
         }
         var categories: [String: GoldScores] = [:]
         for category in CaptionCategory.allCases {

@@ -8,8 +8,25 @@ public struct Judgement: Sendable {
     public var partial: Float
     /// What the detector found.
     public var objects: [DetectedObject]
-    /// One sentence per part that failed, for logs and `flowrl score`.
-    public var failures: [String]
+    /// One entry per part that failed, for logs, `flowrl score` and the failure breakdown.
+    public var failures: [JudgeFailure]
+}
+
+/// Why one part of a caption failed.
+public struct JudgeFailure: Sendable, Equatable {
+    public enum Kind: String, CaseIterable, Codable, Sendable {
+        /// A named object (or all of one colour's objects) is absent in every colour.
+        case missing
+        /// The shape is there, but only in another colour (a colour-binding error).
+        case colour
+        /// An exact count is wrong (too few or too many of the named kind).
+        case count
+        /// Both objects are there but some pair does not stand in the named relation.
+        case relation
+    }
+    public var kind: Kind
+    /// One sentence for a person.
+    public var message: String
 }
 
 /// Checks an image against a caption with GenEval's rules, on what `Detector` finds.
@@ -42,7 +59,7 @@ public enum Judge {
     /// Judges already-detected objects against `caption`.
     public static func judge(_ caption: Caption, objects: [DetectedObject]) -> Judgement {
         var scores: [Float] = []
-        var failures: [String] = []
+        var failures: [JudgeFailure] = []
         var groups: [[DetectedObject]] = []
         for req in caption.requirements {
             let matches = objects.filter { $0.shape == req.shape && (req.color == nil || $0.color == req.color) }
@@ -53,13 +70,16 @@ public enum Judge {
                 let n = Float(req.count), m = Float(matches.count)
                 let effective = m < n ? m + 0.5 * min(n - m, Float(wrongColor)) : m
                 scores.append(max(0, 1 - abs(effective - n) / n))
-                if matches.count != req.count { failures.append("expected exactly \(name), found \(matches.count)") }
+                if matches.count != req.count {
+                    failures.append(JudgeFailure(kind: .count, message: "expected exactly \(name), found \(matches.count)"))
+                }
             } else if matches.count >= req.count {
                 scores.append(1)
             } else {
                 scores.append(wrongColor > 0 ? 0.5 : 0)
-                failures.append(wrongColor > 0 ? "expected \(name), found the shape in another colour only"
-                                               : "expected \(name), found none")
+                failures.append(wrongColor > 0
+                    ? JudgeFailure(kind: .colour, message: "expected \(name), found the shape in another colour only")
+                    : JudgeFailure(kind: .missing, message: "expected \(name), found none"))
             }
         }
         if let relation = caption.relation, groups.count == 2 {
@@ -68,10 +88,10 @@ public enum Judge {
             for x in a { for y in b where SceneSampler.holds(relation, x.centroid, y.centroid, margin: positionMargin) { held += 1 } }
             let pairs = a.count * b.count
             scores.append(pairs == 0 ? 0 : Float(held) / Float(pairs))
-            if pairs == 0 {
-                failures.append("no pair of objects to check \(relation.words.joined(separator: " ")) on")
-            } else if held < pairs {
-                failures.append("\(pairs - held) of \(pairs) pairs are not \(relation.words.joined(separator: " ")) by \(positionMargin) px")
+            // With no pair, an object is already reported missing; the relation is not the cause.
+            if pairs > 0 && held < pairs {
+                failures.append(JudgeFailure(kind: .relation, message:
+                    "\(pairs - held) of \(pairs) pairs are not \(relation.words.joined(separator: " ")) by \(positionMargin) px"))
             }
         }
         let partial = scores.isEmpty ? 0 : scores.reduce(0, +) / Float(scores.count)

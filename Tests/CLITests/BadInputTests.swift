@@ -203,6 +203,8 @@ final class BadInputTests: XCTestCase {
         try CLI.assertRejected(["eval", "--threads", "0"], mentions: "--threads", in: fx)
         try CLI.assertRejected(fx.trainArgs(run: "r", iterations: 1, extra: ["--rollout-cfg", "-1"]),
                                mentions: "rollout_cfg must be a finite number", in: fx)
+        try CLI.assertRejected(fx.trainArgs(run: "r", iterations: 1, extra: ["--shift", "0"]),
+                               mentions: "shift must be a finite positive number, got 0.0", in: fx)
     }
 
     func testNonNumericCountIsRejected() throws {

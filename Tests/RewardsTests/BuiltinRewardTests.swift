@@ -54,6 +54,33 @@ final class BuiltinRewardTests: XCTestCase {
         XCTAssertEqual(strict.components, s.components)
     }
 
+    func testRelationJudgesTheLayoutByColourWhateverTheShapes() throws {
+        func scene(_ objects: [(Shape, ObjectColor, Float, Float)]) -> Image {
+            Renderer.render(Scene(background: .black, objects: objects.map {
+                SceneObject(shape: $0.0, color: $0.1, center: SIMD2($0.2, $0.3), size: 5)
+            }))
+        }
+        let prompt = "a red circle to the left of a blue square"
+        let images = [
+            scene([(.circle, .red, 8, 16), (.square, .blue, 24, 16)]),    // right
+            scene([(.square, .red, 8, 16), (.circle, .blue, 24, 16)]),    // shapes swapped, layout right
+            scene([(.circle, .red, 24, 16), (.square, .blue, 8, 16)]),    // layout swapped
+            scene([(.circle, .red, 8, 16), (.square, .green, 24, 16)]),   // no blue object
+            scene([(.circle, .red, 8, 8), (.circle, .red, 26, 8), (.square, .blue, 16, 24)]),  // one of two pairs
+        ]
+        let s = try RelationReward().score(images: images, prompts: Array(repeating: prompt, count: images.count))
+        XCTAssertEqual(s.total, [1, 1, 0, 0, 0.5])
+        XCTAssertEqual(s.components["relation"], s.total)
+        // With one colour on both sides, shape tells the objects apart.
+        let sameColour = "a red circle above a red square"
+        let stacked = [scene([(.circle, .red, 16, 7), (.square, .red, 16, 24)]), scene([(.square, .red, 16, 7), (.circle, .red, 16, 24)])]
+        XCTAssertEqual(try RelationReward().score(images: stacked, prompts: [sameColour, sameColour]).total, [1, 0])
+        // Captions without a relation score a constant 0, which leaves group advantages alone.
+        let right = images[0]
+        XCTAssertEqual(try RelationReward().score(images: [right, right], prompts: ["a red circle and a blue square", "a circle"]).total, [0, 0])
+        XCTAssertThrowsError(try RelationReward().score(images: [right], prompts: ["a red hexagon"]))
+    }
+
     func testGenEvalNamesTheUnknownWordOfABadPrompt() {
         XCTAssertThrowsError(try GenEvalReward().score(images: [Fixtures.flat((0, 0, 0))], prompts: ["a red hexagon"])) { error in
             guard case let .badPrompt(reward, prompt, _)? = error as? RewardError else { return XCTFail("\(error)") }

@@ -76,6 +76,10 @@ final class GoldMetricsTests: XCTestCase {
         XCTAssertEqual(report.overall.images, 4)
         XCTAssertEqual(report.overall.strictAccuracy, 0.75)
         XCTAssertEqual(report.overall.diversityPrompts, 2)
+        XCTAssertEqual(counting.failures, ["missing": 0, "colour": 0, "count": 1, "relation": 0],
+                       "one square where two were asked for is a count failure")
+        XCTAssertEqual(counting.failureRate(.count), 0.5)
+        XCTAssertEqual(colors.failureRate(.missing), 0)
         let json = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
         XCTAssertTrue(json.contains("\"strict_accuracy\""), json)
     }

@@ -167,4 +167,18 @@ final class JudgeTests: XCTestCase {
         XCTAssertFalse(twoReds.strict, "every red circle must be left of the blue square")
         XCTAssertEqual(twoReds.partial, (1 + 1 + 0.5) / 3, accuracy: 1e-6)
     }
+
+    func testFailuresNameTheirKind() throws {
+        let left = try Caption.parse("a red circle to the left of a blue square")
+        func kinds(_ c: Caption, _ objects: [DetectedObject]) -> [JudgeFailure.Kind] {
+            Judge.judge(c, objects: objects).failures.map(\.kind)
+        }
+        XCTAssertEqual(kinds(left, [object(.circle, .red, 5, 10), object(.square, .blue, 20, 10)]), [])
+        XCTAssertEqual(kinds(left, [object(.circle, .red, 20, 10), object(.square, .blue, 5, 10)]), [.relation])
+        XCTAssertEqual(kinds(left, [object(.circle, .red, 5, 10), object(.square, .green, 20, 10)]), [.colour],
+                       "no pair to place: the colour is the cause, not the relation")
+        XCTAssertEqual(kinds(left, [object(.circle, .red, 5, 10), object(.circle, .blue, 20, 10)]), [.missing])
+        XCTAssertEqual(kinds(try Caption.parse("two blue squares"), [object(.square, .blue, 5, 10)]), [.count])
+        XCTAssertEqual(kinds(try Caption.parse("a red circle and a blue square"), []), [.missing, .missing])
+    }
 }

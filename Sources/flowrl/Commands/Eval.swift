@@ -50,8 +50,11 @@ struct Eval: ParsableCommand {
             name.padding(toLength: 12, withPad: " ", startingAt: 0)
                 + String(format: " %7d %8.1f%% %8.3f %8.3f", s.images, s.strictAccuracy * 100, s.partial, s.quality)
                 + " " + (s.diversity.map { String(format: "%9.3f", $0) } ?? "        -")
+                + JudgeFailure.Kind.allCases.map { String(format: " %8.1f%%", s.failureRate($0) * 100) }.joined()
         }
-        print("category      images    strict  partial  quality  diversity")
+        // The last four columns say why images fail: the share of images with a named object
+        // absent, present only in another colour, a wrong exact count, or a pair in the wrong place.
+        print("category      images    strict  partial  quality  diversity  missing    colour     count  relation")
         for cat in CaptionCategory.allCases {
             if let s = result.report.categories[cat.rawValue] { print(row(cat.rawValue, s)) }
         }

@@ -22,6 +22,8 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("mini-batch"), parsing: .unconditional, help: "Trajectories per optimizer step.") var miniBatch: Int?
     @Option(name: .customLong("inner-epochs"), parsing: .unconditional, help: "Passes over each iteration's trajectories.") var innerEpochs: Int?
     @Option(parsing: .unconditional, help: "Denoising steps of the rollouts (T).") var steps: Int?
+    @Option(parsing: .unconditional, help: "Time shift of the rollout schedule (SD3's s; 1 = even steps, > 1 = more steps at high noise).")
+    var shift: Float?
     @Option(name: .customLong("noise-level"), parsing: .unconditional, help: "SDE noise level a.") var noiseLevel: Float?
     @Option(name: .customLong("rollout-cfg"), parsing: .unconditional,
             help: "Classifier-free guidance scale of the rollouts, also the trained policy (1 = off).")
@@ -76,6 +78,7 @@ struct Train: ParsableCommand {
         if let miniBatch { cfg.miniBatch = miniBatch }
         if let innerEpochs { cfg.innerEpochs = innerEpochs }
         if let steps { cfg.steps = steps }
+        if let shift { cfg.shift = shift }
         if let noiseLevel { cfg.noiseLevel = noiseLevel }
         if let rolloutCFG { cfg.rolloutCFG = rolloutCFG }
         if let sdeSteps { cfg.sdeSteps = sdeSteps }

@@ -13,7 +13,7 @@ struct Score: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Score PNG images against a prompt with a reward (one line per image).",
         discussion: """
-        Reward specs: geneval, compress, incompress, aesthetic, learned:DIR, external:CMD, and weighted \
+        Reward specs: geneval, geneval_strict, relation, compress, incompress, aesthetic, learned:DIR, external:CMD, and weighted \
         sums such as geneval:1,compress:0.2 or geneval:1,learned@0.5:models/reward (external must be the \
         last term: its command runs to the end of the spec).
         """)
@@ -22,6 +22,8 @@ struct Score: ParsableCommand {
     @Option(help: "The caption the images were drawn for.") var prompt: String
     @Argument(help: "32×32 PNG files.") var images: [String]
     @Flag(help: "Print JSON with every reward component instead of one line per image.") var json = false
+    @Flag(help: "After each image's line, the judge's verdict on the caption: what it detected and every part that failed.")
+    var explain = false
     @Option(help: "Seconds an external reward process may stay silent before it is an error.") var timeout: Double = 60
     @OptionGroup var threading: ThreadOptions
 
@@ -50,7 +52,15 @@ struct Score: ParsableCommand {
             enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try enc.encode(ScoreReport(reward: scorer.name, prompt: prompt, images: rows)), as: UTF8.self))
         } else {
-            for (path, value) in zip(images, scores.total) { print(String(format: "%.4f", value) + "  " + path) }
+            let caption = try Caption.parse(prompt)
+            for (i, (path, value)) in zip(images, scores.total).enumerated() {
+                print(String(format: "%.4f", value) + "  " + path)
+                guard explain else { continue }
+                let verdict = Judge.judge(caption, loaded[i])
+                let seen = verdict.objects.map { "\($0.color.rawValue) \($0.shape.rawValue) at (\(Int($0.centroid.x)), \(Int($0.centroid.y)))" }
+                print("    detected: " + (seen.isEmpty ? "nothing" : seen.joined(separator: ", ")))
+                print("    judge: " + (verdict.strict ? "correct" : verdict.failures.map { "\($0.kind.rawValue): \($0.message)" }.joined(separator: "; ")))
+            }
         }
     }
 }

@@ -113,18 +113,20 @@ public final class GRPOTrainer {
         // This rank's prompt groups and their samples (all of them in a single process).
         let groups = collective.share(of: P)
         let owned = (groups.lowerBound * G)..<(groups.upperBound * G)
-        var tokens: [Int32] = [], seeds: [UInt64] = [], samplePrompts: [String] = []
+        var tokens: [Int32] = [], seeds: [UInt64] = [], noiseSeeds: [UInt64] = [], samplePrompts: [String] = []
         for p in groups {
             let ids = try tokenizer.encode(chosen[p])
             for g in 0..<G {
                 tokens += ids
                 seeds.append(RNG.derive(config.seed, n, 1, p, g))
+                noiseSeeds.append(RNG.derive(config.seed, n, 2, p))
                 samplePrompts.append(chosen[p])
             }
         }
         // 1. rollout
         var t0 = Date()
-        let batch = SDESampler.rollout(network: network, params: params, tokens: tokens, seeds: seeds, options: opts)
+        let batch = SDESampler.rollout(network: network, params: params, tokens: tokens, seeds: seeds,
+                                       initialNoiseSeeds: config.sharedNoise ? noiseSeeds : nil, options: opts)
         stats.rolloutSeconds = Date().timeIntervalSince(t0)
         // 2. reward
         t0 = Date()

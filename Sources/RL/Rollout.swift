@@ -73,7 +73,9 @@ public struct RolloutBatch {
 /// Flow-GRPO rollouts: the reverse SDE from pure noise with per-step log-probs.
 ///
 /// Sample i draws its initial noise and every step's ξ from RNG(seeds[i]) alone, so a sample is
-/// reproducible on its own whatever batch it was generated in.
+/// reproducible on its own whatever batch it was generated in. With `initialNoiseSeeds`, the
+/// initial noise comes from RNG(initialNoiseSeeds[i]) instead and only the ξ from RNG(seeds[i]):
+/// samples given one initial-noise seed start from the same x_0 (DanceGRPO's shared group noise).
 ///
 /// The denoising loop allocates nothing itself (`bench/alloc_check.sh` counts): the trajectory
 /// arrays are sized once per rollout, the network's inputs live in a `RolloutWorkspace` made once
@@ -82,10 +84,12 @@ public struct RolloutBatch {
 /// changes no number). Each parallel region still costs libdispatch a few transient allocations.
 public enum SDESampler {
     public static func rollout(network net: VelocityNetwork, params: Parameters, tokens: [Int32],
-                               seeds: [UInt64], options o: RolloutOptions) -> RolloutBatch {
+                               seeds: [UInt64], initialNoiseSeeds: [UInt64]? = nil,
+                               options o: RolloutOptions) -> RolloutBatch {
         let N = seeds.count, D = net.config.imageElements, L = net.config.maxTextTokens
         let T = o.steps, K = o.trainedSteps
         precondition(tokens.count == N * L)
+        precondition(initialNoiseSeeds == nil || initialNoiseSeeds!.count == N, "one initial-noise seed per sample")
         let sig = o.sigmas
         let info = (0..<T).map { SDEStep(k: $0, sigmas: sig, noiseLevel: o.noiseLevel) }
         var batch = RolloutBatch(count: N, steps: T, trainedSteps: K, elements: D, tokenCount: L, tokens: tokens,
@@ -94,6 +98,8 @@ public enum SDESampler {
                                  logProbs: [Float](repeating: 0, count: N * K), stepInfo: info)
         guard N > 0 else { return batch }
         var rngs = seeds.map { RNG(seed: $0) }
+        var noiseRNGs = (initialNoiseSeeds ?? []).map { RNG(seed: $0) }
+        let separateNoise = initialNoiseSeeds != nil
         let chunk = net.maxBatch
         let ws = RolloutWorkspace(rows: min(chunk, max(N, 1)), elements: D, tokens: L, guided: o.cfgScale != 1)
         let guidance = CFGVelocity(network: net, scale: o.cfgScale)
@@ -102,8 +108,11 @@ public enum SDESampler {
         batch.means.withUnsafeMutableBufferPointer { M in
         batch.logProbs.withUnsafeMutableBufferPointer { LP in
         rngs.withUnsafeMutableBufferPointer { R in
+        noiseRNGs.withUnsafeMutableBufferPointer { NR in
         tokens.withUnsafeBufferPointer { TK in
             let states = S.baseAddress!, means = M.baseAddress!, logps = LP.baseAddress!, rng = R.baseAddress!
+            // Where each sample's x_0 comes from: its own stream, or its initial-noise stream.
+            let x0RNG = separateNoise ? NR.baseAddress! : rng
             let x = ws.x
             for start in stride(from: 0, to: N, by: chunk) {
                 let n = min(chunk, N - start)
@@ -111,7 +120,7 @@ public enum SDESampler {
                 Parallel.forRanges(n) { rows in
                     for i in rows {
                         let x0 = states + (start + i) * stateStride
-                        rng[start + i].fillNormal(UnsafeMutableBufferPointer(start: x0, count: D))
+                        x0RNG[start + i].fillNormal(UnsafeMutableBufferPointer(start: x0, count: D))
                         copy(x + i * D, x0, D)
                     }
                 }
@@ -141,6 +150,7 @@ public enum SDESampler {
                     }
                 }
             }
+        }
         }
         }
         }

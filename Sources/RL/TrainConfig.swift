@@ -27,6 +27,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var rolloutCFG: Float = 1
     /// Stochastic (and trained) steps at the start of each rollout; 0 = all (Flow-GRPO).
     public var sdeSteps: Int = 0
+    /// Whether the G samples of a group start from one initial noise (DanceGRPO), so that their
+    /// rewards differ only through the SDE noise the policy is credited with.
+    public var sharedNoise: Bool = false
     public var lr: Float = 3e-5
     public var weightDecay: Float = 1e-4
     public var gradClip: Float = 1
@@ -63,6 +66,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         case base, trainPrompts = "train_prompts", testPrompts = "test_prompts", reward, algo, iterations
         case promptsPerIteration = "prompts_per_iteration", groupSize = "group_size", miniBatch = "mini_batch"
         case innerEpochs = "inner_epochs", steps, shift, noiseLevel = "noise_level", rolloutCFG = "rollout_cfg", sdeSteps = "sde_steps"
+        case sharedNoise = "shared_noise"
         case lr, weightDecay = "weight_decay", gradClip = "grad_clip", emaDecay = "ema_decay", klBeta = "kl_beta"
         case clipEpsilon = "clip_epsilon", globalStd = "global_std", advantageClip = "advantage_clip", seed
         case evalEvery = "eval_every", evalSeeds = "eval_seeds", evalSteps = "eval_steps", evalCFG = "eval_cfg"
@@ -82,7 +86,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try get(.promptsPerIteration, \.promptsPerIteration); try get(.groupSize, \.groupSize)
         try get(.miniBatch, \.miniBatch); try get(.innerEpochs, \.innerEpochs); try get(.steps, \.steps)
         try get(.shift, \.shift); try get(.noiseLevel, \.noiseLevel); try get(.rolloutCFG, \.rolloutCFG)
-        try get(.sdeSteps, \.sdeSteps)
+        try get(.sdeSteps, \.sdeSteps); try get(.sharedNoise, \.sharedNoise)
         try get(.lr, \.lr); try get(.weightDecay, \.weightDecay); try get(.gradClip, \.gradClip)
         try get(.emaDecay, \.emaDecay); try get(.klBeta, \.klBeta); try get(.clipEpsilon, \.clipEpsilon)
         try get(.globalStd, \.globalStd); try get(.advantageClip, \.advantageClip); try get(.seed, \.seed)

@@ -40,6 +40,35 @@ final class RolloutTests: XCTestCase {
                        accuracy: 1e-4)
     }
 
+    /// With shared initial noise (DanceGRPO), samples of one initial-noise seed start from the same
+    /// x_0, which is RNG(initial-noise seed)'s first draw, and part ways through their own ξ; each
+    /// is still reproducible alone from its pair of seeds.
+    func testSharedInitialNoiseStartsTogetherAndPartsThroughXi() throws {
+        let params = TinyRL.base(seed: 6)
+        let net = VelocityNetwork(config: TinyRL.model, maxBatch: 4)
+        let ids = try Tokenizer(maxTokens: 12).encode("a red circle above a blue square")
+        let opts = RolloutOptions(steps: 4, shift: 3, noiseLevel: 0.7)
+        let b = SDESampler.rollout(network: net, params: params, tokens: ids + ids + ids, seeds: [1, 2, 3],
+                                   initialNoiseSeeds: [40, 40, 41], options: opts)
+        let D = b.elements
+        func state(_ batch: RolloutBatch, _ i: Int, _ k: Int) -> [Float] {
+            Array(batch.states[batch.stateOffset(i, k)..<(batch.stateOffset(i, k) + D)])
+        }
+        var rng = RNG(seed: 40)
+        var x0 = [Float](repeating: 0, count: D)
+        rng.fillNormal(&x0)
+        XCTAssertEqual(state(b, 0, 0), x0)
+        XCTAssertEqual(state(b, 1, 0), x0)
+        XCTAssertNotEqual(state(b, 2, 0), x0)
+        XCTAssertNotEqual(state(b, 0, 1), state(b, 1, 1), "different ξ after the first step")
+        let alone = SDESampler.rollout(network: net, params: params, tokens: ids, seeds: [2], initialNoiseSeeds: [40], options: opts)
+        // (Equal up to the rounding of a different batch size in the network's matrix products.)
+        for (u, v) in zip(state(alone, 0, opts.steps), state(b, 1, opts.steps)) { XCTAssertEqual(u, v, accuracy: 1e-5) }
+        // Without initial-noise seeds, x_0 is the first draw of the sample's own stream, as before.
+        let own = SDESampler.rollout(network: net, params: params, tokens: ids, seeds: [40], options: opts)
+        XCTAssertEqual(state(own, 0, 0), x0)
+    }
+
     /// The stored log-prob of each trained step is the Gaussian density of the stored next state.
     func testStoredLogProbsMatchStoredStates() throws {
         let params = TinyRL.base(seed: 5)

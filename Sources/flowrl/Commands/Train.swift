@@ -29,6 +29,9 @@ struct Train: ParsableCommand {
             help: "Classifier-free guidance scale of the rollouts, also the trained policy (1 = off).")
     var rolloutCFG: Float?
     @Option(name: .customLong("sde-steps"), help: "Stochastic (trained) steps at the start of each rollout; 0 = all.") var sdeSteps: Int?
+    @Flag(name: .customLong("shared-noise"), inversion: .prefixedNo,
+          help: "Start the G samples of a group from one initial noise (DanceGRPO); default off.")
+    var sharedNoise: Bool?
     @Option(parsing: .unconditional, help: "Learning rate.") var lr: Float?
     @Option(name: .customLong("kl-beta"), parsing: .unconditional,
             help: "KL penalty β against the base model (default 0 for grpo-guard, else 0.01).")
@@ -82,6 +85,7 @@ struct Train: ParsableCommand {
         if let noiseLevel { cfg.noiseLevel = noiseLevel }
         if let rolloutCFG { cfg.rolloutCFG = rolloutCFG }
         if let sdeSteps { cfg.sdeSteps = sdeSteps }
+        if let sharedNoise { cfg.sharedNoise = sharedNoise }
         if let lr { cfg.lr = lr }
         if let klBeta { cfg.klBeta = klBeta; explicit.insert(TrainConfig.CodingKeys.klBeta.stringValue) }
         if let clipEpsilon { cfg.clipEpsilon = clipEpsilon; explicit.insert(TrainConfig.CodingKeys.clipEpsilon.stringValue) }

@@ -18,9 +18,14 @@ public struct GoldScores: Codable, Sendable, Equatable {
     /// Images failing with each `JudgeFailure.Kind` (raw value → count); an image that fails in
     /// two ways counts under both. Nil in records written before it existed.
     public var failures: [String: Int]?
+    /// Mean number of objects the detector finds per image. Above what the captions name, it
+    /// counts extra blobs, which the judge allows and a policy can learn to add (more chances
+    /// that a named shape is found). Nil in records written before it existed.
+    public var objects: Double?
 
     public init(images: Int = 0, strictAccuracy: Double = 0, partial: Double = 0, quality: Double = 0,
-                diversity: Double? = nil, diversityPrompts: Int = 0, failures: [String: Int]? = nil) {
+                diversity: Double? = nil, diversityPrompts: Int = 0, failures: [String: Int]? = nil,
+                objects: Double? = nil) {
         self.images = images
         self.strictAccuracy = strictAccuracy
         self.partial = partial
@@ -28,6 +33,7 @@ public struct GoldScores: Codable, Sendable, Equatable {
         self.diversity = diversity
         self.diversityPrompts = diversityPrompts
         self.failures = failures
+        self.objects = objects
     }
 
     /// Fraction of the images failing with `kind` (0 when unknown).
@@ -38,7 +44,7 @@ public struct GoldScores: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case images, strictAccuracy = "strict_accuracy", partial, quality, diversity
-        case diversityPrompts = "diversity_prompts", failures
+        case diversityPrompts = "diversity_prompts", failures, objects
     }
 }
 
@@ -122,12 +128,14 @@ public enum GoldMetrics {
         var strict = [Bool](repeating: false, count: images.count)
         var partial = [Float](repeating: 0, count: images.count), qualities = partial
         var kinds = [Set<JudgeFailure.Kind>](repeating: [], count: images.count)
+        var objectCounts = [Int](repeating: 0, count: images.count)
         // One detection per image serves both the judge and the re-render; images are independent.
         strict.withUnsafeMutableBufferPointer { s in
             partial.withUnsafeMutableBufferPointer { p in
                 qualities.withUnsafeMutableBufferPointer { q in
                     kinds.withUnsafeMutableBufferPointer { k in
-                        let out = UncheckedSendable((s, p, q, k))
+                    objectCounts.withUnsafeMutableBufferPointer { o in
+                        let out = UncheckedSendable((s, p, q, k, o))
                         Parallel.forRanges(images.count) { range in
                             for i in range {
                                 let objects = Detector.detect(images[i])
@@ -136,8 +144,10 @@ public enum GoldMetrics {
                                 out.value.1[i] = j.partial
                                 out.value.2[i] = quality(images[i], objects: objects)
                                 out.value.3[i] = Set(j.failures.map(\.kind))
+                                out.value.4[i] = objects.count
                             }
                         }
+                    }
                     }
                 }
             }
@@ -157,7 +167,8 @@ public enum GoldMetrics {
                               diversityPrompts: diversities.count,
                               failures: Dictionary(uniqueKeysWithValues: JudgeFailure.Kind.allCases.map { kind in
                                   (kind.rawValue, indices.filter { kinds[$0].contains(kind) }.count)
-                              }))
+                              }),
+                              objects: Double(indices.reduce(0) { $0 + objectCounts[$1] }) / n)
         }
         var categories: [String: GoldScores] = [:]
         for category in CaptionCategory.allCases {

@@ -79,6 +79,8 @@ final class GoldMetricsTests: XCTestCase {
         XCTAssertEqual(counting.failures, ["missing": 0, "colour": 0, "count": 1, "relation": 0],
                        "one square where two were asked for is a count failure")
         XCTAssertEqual(counting.failureRate(.count), 0.5)
+        XCTAssertEqual(counting.objects, 1.5, "two squares, then one")
+        XCTAssertEqual(colors.objects, 1)
         XCTAssertEqual(colors.failureRate(.missing), 0)
         let json = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
         XCTAssertTrue(json.contains("\"strict_accuracy\""), json)

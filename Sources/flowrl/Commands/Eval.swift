@@ -50,11 +50,13 @@ struct Eval: ParsableCommand {
             name.padding(toLength: 12, withPad: " ", startingAt: 0)
                 + String(format: " %7d %8.1f%% %8.3f %8.3f", s.images, s.strictAccuracy * 100, s.partial, s.quality)
                 + " " + (s.diversity.map { String(format: "%9.3f", $0) } ?? "        -")
+                + String(format: " %7.2f", s.objects ?? 0)
                 + JudgeFailure.Kind.allCases.map { String(format: " %8.1f%%", s.failureRate($0) * 100) }.joined()
         }
-        // The last four columns say why images fail: the share of images with a named object
+        // "objects" is the mean number the detector found per image (extra blobs show there); the
+        // last four columns say why images fail: the share of images with a named object
         // absent, present only in another colour, a wrong exact count, or a pair in the wrong place.
-        print("category      images    strict  partial  quality  diversity  missing    colour     count  relation")
+        print("category      images    strict  partial  quality  diversity objects  missing    colour     count  relation")
         for cat in CaptionCategory.allCases {
             if let s = result.report.categories[cat.rawValue] { print(row(cat.rawValue, s)) }
         }

@@ -81,7 +81,8 @@ public struct RolloutBatch {
 /// arrays are sized once per rollout, the network's inputs live in a `RolloutWorkspace` made once
 /// per rollout, and the per-sample step (ξ, μ, x', log p) runs on raw pointers, samples split
 /// across cores (each sample owns its RNG and its rows of the trajectory arrays, so the split
-/// changes no number). Each parallel region still costs libdispatch a few transient allocations.
+/// changes no number). Each parallel region with more than one thread still costs one transient
+/// allocation (the closure handed to the worker pool; see README "Allocations").
 public enum SDESampler {
     public static func rollout(network net: VelocityNetwork, params: Parameters, tokens: [Int32],
                                seeds: [UInt64], initialNoiseSeeds: [UInt64]? = nil,

@@ -15,10 +15,10 @@ public struct Judgement: Sendable {
 /// Why one part of a caption failed.
 public struct JudgeFailure: Sendable, Equatable {
     public enum Kind: String, CaseIterable, Codable, Sendable {
-        /// A named object (or all of one colour's objects) is absent in every colour.
+        /// No object of a named shape was found, in any colour.
         case missing
         /// The shape is there, but only in another colour (a colour-binding error).
-        case colour
+        case color
         /// An exact count is wrong (too few or too many of the named kind).
         case count
         /// Both objects are there but some pair does not stand in the named relation.
@@ -78,7 +78,7 @@ public enum Judge {
             } else {
                 scores.append(wrongColor > 0 ? 0.5 : 0)
                 failures.append(wrongColor > 0
-                    ? JudgeFailure(kind: .colour, message: "expected \(name), found the shape in another colour only")
+                    ? JudgeFailure(kind: .color, message: "expected \(name), found the shape in another colour only")
                     : JudgeFailure(kind: .missing, message: "expected \(name), found none"))
             }
         }

@@ -76,7 +76,7 @@ final class GoldMetricsTests: XCTestCase {
         XCTAssertEqual(report.overall.images, 4)
         XCTAssertEqual(report.overall.strictAccuracy, 0.75)
         XCTAssertEqual(report.overall.diversityPrompts, 2)
-        XCTAssertEqual(counting.failures, ["missing": 0, "colour": 0, "count": 1, "relation": 0],
+        XCTAssertEqual(counting.failures, ["missing": 0, "color": 0, "count": 1, "relation": 0],
                        "one square where two were asked for is a count failure")
         XCTAssertEqual(counting.failureRate(.count), 0.5)
         XCTAssertEqual(counting.objects, 1.5, "two squares, then one")

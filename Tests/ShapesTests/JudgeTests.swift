@@ -175,7 +175,7 @@ final class JudgeTests: XCTestCase {
         }
         XCTAssertEqual(kinds(left, [object(.circle, .red, 5, 10), object(.square, .blue, 20, 10)]), [])
         XCTAssertEqual(kinds(left, [object(.circle, .red, 20, 10), object(.square, .blue, 5, 10)]), [.relation])
-        XCTAssertEqual(kinds(left, [object(.circle, .red, 5, 10), object(.square, .green, 20, 10)]), [.colour],
+        XCTAssertEqual(kinds(left, [object(.circle, .red, 5, 10), object(.square, .green, 20, 10)]), [.color],
                        "no pair to place: the colour is the cause, not the relation")
         XCTAssertEqual(kinds(left, [object(.circle, .red, 5, 10), object(.circle, .blue, 20, 10)]), [.missing])
         XCTAssertEqual(kinds(try Caption.parse("two blue squares"), [object(.square, .blue, 5, 10)]), [.count])

@@ -56,7 +56,7 @@ struct Eval: ParsableCommand {
         // "objects" is the mean number the detector found per image (extra blobs show there); the
         // last four columns say why images fail: the share of images with a named object
         // absent, present only in another colour, a wrong exact count, or a pair in the wrong place.
-        print("category      images    strict  partial  quality  diversity objects  missing    colour     count  relation")
+        print("category      images    strict  partial  quality  diversity objects  missing     color     count  relation")
         for cat in CaptionCategory.allCases {
             if let s = result.report.categories[cat.rawValue] { print(row(cat.rawValue, s)) }
         }

@@ -43,7 +43,7 @@ public struct RewardTerm: Sendable, Equatable {
 /// A spec with one term of weight 1 is that reward itself; anything else is a `WeightedSum`.
 public enum RewardRegistry {
     /// Every reward name a spec may use.
-    public static let known = ["geneval", "geneval_strict", "relation", "compress", "incompress", "aesthetic", "learned", "external"]
+    public static let known = ["geneval", "geneval_strict", "relation", "extras", "compress", "incompress", "aesthetic", "learned", "external"]
     /// The rewards that take an argument after `:` (and a weight after `@`).
     static let withArgument: Set<String> = ["learned", "external"]
 
@@ -62,6 +62,7 @@ public enum RewardRegistry {
         case "geneval": return GenEvalReward()
         case "geneval_strict": return GenEvalReward(strict: true)
         case "relation": return RelationReward()
+        case "extras": return ExtrasReward()
         case "compress": return CompressionReward(direction: .compress)
         case "incompress": return CompressionReward(direction: .incompress)
         case "aesthetic": return AestheticReward()

@@ -81,6 +81,23 @@ final class BuiltinRewardTests: XCTestCase {
         XCTAssertThrowsError(try RelationReward().score(images: [right], prompts: ["a red hexagon"]))
     }
 
+    func testExtrasCountsTheObjectsBeyondTheNamedOnes() throws {
+        func scene(_ objects: [(Shape, ObjectColor, Float, Float)]) -> Image {
+            Renderer.render(Scene(background: .black, objects: objects.map {
+                SceneObject(shape: $0.0, color: $0.1, center: SIMD2($0.2, $0.3), size: 5)
+            }))
+        }
+        let two = scene([(.circle, .red, 8, 16), (.square, .blue, 24, 16)])
+        let three = scene([(.circle, .red, 8, 8), (.square, .blue, 24, 8), (.triangle, .green, 16, 24)])
+        let four = scene([(.circle, .red, 8, 8), (.square, .blue, 24, 8), (.triangle, .green, 8, 24), (.circle, .white, 24, 24)])
+        let position = "a red circle to the left of a blue square"
+        let s = try ExtrasReward().score(images: [two, three, four, Fixtures.flat((10, 10, 14))],
+                                         prompts: Array(repeating: position, count: 4))
+        XCTAssertEqual(s.total, [0, -1, -2, 0], "two named objects; an empty image has no extras")
+        // A counting caption names its count: three objects for "three ..." are not extras.
+        XCTAssertEqual(try ExtrasReward().score(images: [three, four], prompts: ["three green triangles", "a circle"]).total, [0, -3])
+    }
+
     func testGenEvalNamesTheUnknownWordOfABadPrompt() {
         XCTAssertThrowsError(try GenEvalReward().score(images: [Fixtures.flat((0, 0, 0))], prompts: ["a red hexagon"])) { error in
             guard case let .badPrompt(reward, prompt, _)? = error as? RewardError else { return XCTFail("\(error)") }

@@ -1,6 +1,5 @@
 import Imaging
 import Shapes
-import Tensor
 
 /// `extras`: minus the number of detected objects beyond those the caption names.
 ///
@@ -20,15 +19,7 @@ public struct ExtrasReward: Reward {
     public func score(images: [Image], prompts: [String]) throws -> RewardScores {
         try checkCounts(images: images, prompts: prompts)
         let captions = try parseCaptions(prompts, reward: name)
-        var scores = [Float](repeating: 0, count: images.count)
-        scores.withUnsafeMutableBufferPointer { s in
-            let out = UncheckedSendable(s.baseAddress!)
-            Parallel.forRanges(images.count) { range in
-                for i in range {
-                    out.value[i] = Self.score(captions[i], objectCount: Detector.detect(images[i]).count)
-                }
-            }
-        }
+        let scores = scoreDetections(images, captions) { Self.score($0, objectCount: $1.count) }
         return RewardScores(single: name, scores)
     }
 

@@ -1,6 +1,5 @@
 import Imaging
 import Shapes
-import Tensor
 
 /// `relation`: whether a position caption's two objects stand in its relation, judged on their
 /// colours alone; 0 for captions without a relation.
@@ -24,15 +23,9 @@ public struct RelationReward: Reward {
     public func score(images: [Image], prompts: [String]) throws -> RewardScores {
         try checkCounts(images: images, prompts: prompts)
         let captions = try parseCaptions(prompts, reward: name)
-        var scores = [Float](repeating: 0, count: images.count)
-        scores.withUnsafeMutableBufferPointer { s in
-            let out = UncheckedSendable(s.baseAddress!)
-            Parallel.forRanges(images.count) { range in
-                for i in range {
-                    guard case let .position(a, relation, b) = captions[i].content else { continue }
-                    out.value[i] = Self.score(a, relation, b, objects: Detector.detect(images[i]))
-                }
-            }
+        let scores = scoreDetections(images, captions) { caption, objects in
+            guard case let .position(a, relation, b) = caption.content else { return 0 }
+            return Self.score(a, relation, b, objects: objects)
         }
         return RewardScores(single: name, scores)
     }

@@ -1,4 +1,6 @@
 import Imaging
+import Shapes
+import Tensor
 
 /// A reward function that scores a whole rollout batch in one call.
 ///
@@ -39,4 +41,18 @@ extension Reward {
             throw RewardError.countMismatch(reward: name, images: images.count, prompts: prompts.count)
         }
     }
+}
+
+/// One score per image from the objects the detector finds in it, images split across cores
+/// (detection is per image and independent; each range writes only its own entries).
+func scoreDetections(_ images: [Image], _ captions: [Caption],
+                     _ score: (Caption, [DetectedObject]) -> Float) -> [Float] {
+    var scores = [Float](repeating: 0, count: images.count)
+    scores.withUnsafeMutableBufferPointer { s in
+        let out = UncheckedSendable(s.baseAddress!)
+        Parallel.forRanges(images.count) { range in
+            for i in range { out.value[i] = score(captions[i], Detector.detect(images[i])) }
+        }
+    }
+    return scores
 }

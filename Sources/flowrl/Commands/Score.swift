@@ -13,7 +13,7 @@ struct Score: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Score PNG images against a prompt with a reward (one line per image).",
         discussion: """
-        Reward specs: geneval, geneval_strict, relation, compress, incompress, aesthetic, learned:DIR, external:CMD, and weighted \
+        Reward specs: geneval, geneval_strict, relation, extras, compress, incompress, aesthetic, learned:DIR, external:CMD, and weighted \
         sums such as geneval:1,compress:0.2 or geneval:1,learned@0.5:models/reward (external must be the \
         last term: its command runs to the end of the spec).
         """)

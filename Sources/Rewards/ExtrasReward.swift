@@ -19,7 +19,7 @@ public struct ExtrasReward: Reward {
     public func score(images: [Image], prompts: [String]) throws -> RewardScores {
         try checkCounts(images: images, prompts: prompts)
         let captions = try parseCaptions(prompts, reward: name)
-        let scores = scoreDetections(images, captions) { Self.score($0, objectCount: $1.count) }
+        let scores = mapDetections(images, captions) { _, caption, objects in Self.score(caption, objectCount: objects.count) }
         return RewardScores(single: name, scores)
     }
 

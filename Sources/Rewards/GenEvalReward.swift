@@ -1,6 +1,5 @@
 import Imaging
 import Shapes
-import Tensor
 
 /// `geneval`: the judge's partial credit in [0, 1] (see `Judge`), the usual alignment proxy;
 /// `geneval_strict`: the judge's strict verdict, 1 when every part of the caption holds, else 0
@@ -21,22 +20,8 @@ public struct GenEvalReward: Reward {
     public func score(images: [Image], prompts: [String]) throws -> RewardScores {
         try checkCounts(images: images, prompts: prompts)
         let captions = try parseCaptions(prompts, reward: name)
-        guard !images.isEmpty else { return RewardScores(total: [], components: ["geneval": [], "geneval_strict": []]) }
-        var partial = [Float](repeating: 0, count: images.count)
-        var strict = [Float](repeating: 0, count: images.count)
-        // The detector is per image and independent; each range writes only its own entries.
-        partial.withUnsafeMutableBufferPointer { p in
-            strict.withUnsafeMutableBufferPointer { s in
-                let out = UncheckedSendable((p.baseAddress!, s.baseAddress!))
-                Parallel.forRanges(images.count) { range in
-                    for i in range {
-                        let j = Judge.judge(captions[i], images[i])
-                        out.value.0[i] = j.partial
-                        out.value.1[i] = j.strict ? 1 : 0
-                    }
-                }
-            }
-        }
+        let verdicts = mapDetections(images, captions) { _, caption, objects in Judge.judge(caption, objects: objects) }
+        let partial = verdicts.map(\.partial), strict = verdicts.map { $0.strict ? Float(1) : 0 }
         return RewardScores(total: self.strict ? strict : partial, components: ["geneval": partial, "geneval_strict": strict])
     }
 }

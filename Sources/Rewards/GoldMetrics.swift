@@ -125,32 +125,11 @@ public enum GoldMetrics {
             throw RewardError.countMismatch(reward: "gold", images: images.count, prompts: prompts.count)
         }
         let captions = try parseCaptions(prompts, reward: "gold")
-        var strict = [Bool](repeating: false, count: images.count)
-        var partial = [Float](repeating: 0, count: images.count), qualities = partial
-        var kinds = [Set<JudgeFailure.Kind>](repeating: [], count: images.count)
-        var objectCounts = [Int](repeating: 0, count: images.count)
-        // One detection per image serves both the judge and the re-render; images are independent.
-        strict.withUnsafeMutableBufferPointer { s in
-            partial.withUnsafeMutableBufferPointer { p in
-                qualities.withUnsafeMutableBufferPointer { q in
-                    kinds.withUnsafeMutableBufferPointer { k in
-                    objectCounts.withUnsafeMutableBufferPointer { o in
-                        let out = UncheckedSendable((s, p, q, k, o))
-                        Parallel.forRanges(images.count) { range in
-                            for i in range {
-                                let objects = Detector.detect(images[i])
-                                let j = Judge.judge(captions[i], objects: objects)
-                                out.value.0[i] = j.strict
-                                out.value.1[i] = j.partial
-                                out.value.2[i] = quality(images[i], objects: objects)
-                                out.value.3[i] = Set(j.failures.map(\.kind))
-                                out.value.4[i] = objects.count
-                            }
-                        }
-                    }
-                    }
-                }
-            }
+        // One detection per image serves the judge, the re-render and the object count.
+        let verdicts = mapDetections(images, captions) { image, caption, objects in
+            let j = Judge.judge(caption, objects: objects)
+            return (strict: j.strict, partial: j.partial, quality: quality(image, objects: objects),
+                    kinds: Set(j.failures.map(\.kind)), objects: objects.count)
         }
         var byPrompt: [String: [Int]] = [:]
         for (i, p) in prompts.enumerated() { byPrompt[p, default: []].append(i) }
@@ -160,15 +139,15 @@ public enum GoldMetrics {
             let diversities = byPrompt.values.filter { members.contains($0[0]) }
                 .compactMap { group in diversity(group.map { images[$0] }) }
             return GoldScores(images: indices.count,
-                              strictAccuracy: Double(indices.filter { strict[$0] }.count) / n,
-                              partial: indices.reduce(0.0) { $0 + Double(partial[$1]) } / n,
-                              quality: indices.reduce(0.0) { $0 + Double(qualities[$1]) } / n,
+                              strictAccuracy: Double(indices.filter { verdicts[$0].strict }.count) / n,
+                              partial: indices.reduce(0.0) { $0 + Double(verdicts[$1].partial) } / n,
+                              quality: indices.reduce(0.0) { $0 + Double(verdicts[$1].quality) } / n,
                               diversity: diversities.isEmpty ? nil : diversities.reduce(0.0) { $0 + Double($1) } / Double(diversities.count),
                               diversityPrompts: diversities.count,
                               failures: Dictionary(uniqueKeysWithValues: JudgeFailure.Kind.allCases.map { kind in
-                                  (kind.rawValue, indices.filter { kinds[$0].contains(kind) }.count)
+                                  (kind.rawValue, indices.filter { verdicts[$0].kinds.contains(kind) }.count)
                               }),
-                              objects: Double(indices.reduce(0) { $0 + objectCounts[$1] }) / n)
+                              objects: Double(indices.reduce(0) { $0 + verdicts[$1].objects }) / n)
         }
         var categories: [String: GoldScores] = [:]
         for category in CaptionCategory.allCases {

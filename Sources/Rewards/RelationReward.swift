@@ -23,7 +23,7 @@ public struct RelationReward: Reward {
     public func score(images: [Image], prompts: [String]) throws -> RewardScores {
         try checkCounts(images: images, prompts: prompts)
         let captions = try parseCaptions(prompts, reward: name)
-        let scores = scoreDetections(images, captions) { caption, objects in
+        let scores = mapDetections(images, captions) { _, caption, objects -> Float in
             guard case let .position(a, relation, b) = caption.content else { return 0 }
             return Self.score(a, relation, b, objects: objects)
         }

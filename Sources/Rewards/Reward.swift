@@ -43,16 +43,18 @@ extension Reward {
     }
 }
 
-/// One score per image from the objects the detector finds in it, images split across cores
-/// (detection is per image and independent; each range writes only its own entries).
-func scoreDetections(_ images: [Image], _ captions: [Caption],
-                     _ score: (Caption, [DetectedObject]) -> Float) -> [Float] {
-    var scores = [Float](repeating: 0, count: images.count)
-    scores.withUnsafeMutableBufferPointer { s in
-        let out = UncheckedSendable(s.baseAddress!)
+/// `body(image, caption, objects)` for every image, with the objects the detector finds in it:
+/// one detection per image, images split across cores (each is independent, and each range
+/// initialises only its own entries). Every detector-based reward and the gold metrics use it.
+func mapDetections<T>(_ images: [Image], _ captions: [Caption],
+                      _ body: (Image, Caption, [DetectedObject]) -> T) -> [T] {
+    precondition(images.count == captions.count, "one caption per image")
+    return [T](unsafeUninitializedCapacity: images.count) { buffer, initialized in
+        guard let base = buffer.baseAddress else { return }
+        let out = UncheckedSendable(base)
         Parallel.forRanges(images.count) { range in
-            for i in range { out.value[i] = score(captions[i], Detector.detect(images[i])) }
+            for i in range { (out.value + i).initialize(to: body(images[i], captions[i], Detector.detect(images[i]))) }
         }
+        initialized = images.count
     }
-    return scores
 }

@@ -34,7 +34,7 @@ struct Score: ParsableCommand {
 
     func run() throws {
         Parallel.configure(threads: threading.threads)
-        _ = try Caption.parse(prompt)
+        let caption = try Caption.parse(prompt)
         let loaded = try images.map { path -> Image in
             let image = try PNG.read(path: path).image
             guard image.width == Scene.width, image.height == Scene.height else {
@@ -52,7 +52,6 @@ struct Score: ParsableCommand {
             enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try enc.encode(ScoreReport(reward: scorer.name, prompt: prompt, images: rows)), as: UTF8.self))
         } else {
-            let caption = try Caption.parse(prompt)
             for (i, (path, value)) in zip(images, scores.total).enumerated() {
                 print(String(format: "%.4f", value) + "  " + path)
                 guard explain else { continue }

@@ -39,6 +39,8 @@ public final class VelocityNetwork {
     /// (B, H, W, 3) velocity of the last forward.
     let outputBuffer: UnsafeMutablePointer<Float>
     private let outputArena = Arena()
+    /// The region object of `forEachShard`, made once.
+    private var shardTask: ShardTask!
 
     /// Names and shapes of every parameter, in safetensors order.
     public static func parameterSpecs(_ config: ModelConfig) -> [(name: String, shape: [Int])] {
@@ -90,6 +92,7 @@ public final class VelocityNetwork {
         self.shardGrads = Arena()
         self.shardGradPointers = (1..<max(1, workers)).map { [shardGrads] _ in shardGrads.take(template.count) }
         self.outputBuffer = outputArena.take(maxBatch * config.imageElements)
+        self.shardTask = ShardTask(network: self)
     }
 
     /// The rows of a batch of B samples that shard s handles.
@@ -98,11 +101,30 @@ public final class VelocityNetwork {
         return (B * s / w)..<(B * (s + 1) / w)
     }
 
-    /// Runs `body` once per shard (concurrently when there are several), with its row range.
-    func forEachShard(batch B: Int, _ body: (Int, Range<Int>) -> Void) {
-        if shards.count == 1 { body(0, 0..<B); return }
-        Parallel.forRanges(shards.count) { ids in
-            for s in ids { body(s, shardRange(s, batch: B)) }
+    /// Runs `pass` on every shard's rows, concurrently when there are several shards. The pass is
+    /// handed to a task object the network keeps, so a forward or backward allocates nothing (a
+    /// closure region would cost a small box per call, i.e. per denoising step of a rollout).
+    func forEachShard(_ pass: ShardPass) {
+        if shards.count == 1 { run(pass, shard: 0, rows: 0..<pass.batch); return }
+        shardTask.pass = pass
+        Parallel.forRanges(shards.count, task: shardTask)
+        shardTask.pass = nil
+    }
+
+    /// One shard's part of a pass: the rows `rows` of the batch, on shard `s`'s activations.
+    func run(_ pass: ShardPass, shard s: Int, rows: Range<Int>) {
+        let D = config.imageElements, L = config.maxTextTokens
+        switch pass {
+        case let .forward(p, x, sigma, tokens, _):
+            guard !rows.isEmpty else { return }
+            forward(p, x: x + rows.lowerBound * D, sigma: sigma + rows.lowerBound,
+                    tokens: tokens + rows.lowerBound * L, B: rows.count, acts: shards[s],
+                    out: outputBuffer + rows.lowerBound * D)
+        case let .backward(p, g, dout, _):
+            let grads = s == 0 ? g : shardGradPointers[s - 1]
+            if s > 0 { zero(grads, parameterCount) }
+            guard !rows.isEmpty else { return }
+            backward(p, grads, dout: dout + rows.lowerBound * D, B: rows.count, acts: shards[s])
         }
     }
 
@@ -116,33 +138,48 @@ public final class VelocityNetwork {
     public func forward(_ params: Parameters, x: UnsafePointer<Float>, sigma: UnsafePointer<Float>,
                         tokens: UnsafePointer<Int32>, batch B: Int) {
         precondition(B <= maxBatch, "batch \(B) exceeds the network's planned \(maxBatch)")
-        let D = config.imageElements, L = config.maxTextTokens
         params.values.withUnsafeBufferPointer { P in
-            let p = P.baseAddress!
-            forEachShard(batch: B) { s, rows in
-                guard !rows.isEmpty else { return }
-                forward(p, x: x + rows.lowerBound * D, sigma: sigma + rows.lowerBound,
-                        tokens: tokens + rows.lowerBound * L, B: rows.count, acts: shards[s],
-                        out: outputBuffer + rows.lowerBound * D)
-            }
+            forEachShard(.forward(params: P.baseAddress!, x: x, sigma: sigma, tokens: tokens, batch: B))
         }
     }
 
     /// Backward of the last `forward` (same batch): dout (B, H, W, 3) → params.grads +=.
     public func backward(_ params: inout Parameters, dout: UnsafePointer<Float>, batch B: Int) {
         precondition(B <= maxBatch)
-        let values = params.values, D = config.imageElements, n = parameterCount
+        let values = params.values, n = parameterCount
         values.withUnsafeBufferPointer { P in
             params.grads.withUnsafeMutableBufferPointer { G in
-                let p = P.baseAddress!, g = G.baseAddress!
-                forEachShard(batch: B) { s, rows in
-                    let grads = s == 0 ? g : shardGradPointers[s - 1]
-                    if s > 0 { zero(grads, n) }
-                    guard !rows.isEmpty else { return }
-                    backward(p, grads, dout: dout + rows.lowerBound * D, B: rows.count, acts: shards[s])
-                }
+                let g = G.baseAddress!
+                forEachShard(.backward(params: P.baseAddress!, grads: g, dout: dout, batch: B))
                 for s in shardGradPointers { for j in 0..<n { g[j] += s[j] } }
             }
         }
+    }
+}
+
+/// One pass of the network over a batch, with the pointers it reads and writes: what a shard
+/// needs to run its rows.
+enum ShardPass {
+    case forward(params: UnsafePointer<Float>, x: UnsafePointer<Float>, sigma: UnsafePointer<Float>,
+                 tokens: UnsafePointer<Int32>, batch: Int)
+    case backward(params: UnsafePointer<Float>, grads: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
+                  batch: Int)
+
+    var batch: Int {
+        switch self {
+        case let .forward(_, _, _, _, b), let .backward(_, _, _, b): b
+        }
+    }
+}
+
+/// The network's shard region: runs the stored pass on shards `range`.
+final class ShardTask: ParallelTask {
+    unowned let network: VelocityNetwork
+    var pass: ShardPass?
+    init(network: VelocityNetwork) { self.network = network }
+
+    func run(_ range: Range<Int>) {
+        guard let pass else { return }
+        for s in range { network.run(pass, shard: s, rows: network.shardRange(s, batch: pass.batch)) }
     }
 }

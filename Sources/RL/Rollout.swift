@@ -81,8 +81,9 @@ public struct RolloutBatch {
 /// arrays are sized once per rollout, the network's inputs live in a `RolloutWorkspace` made once
 /// per rollout, and the per-sample step (ξ, μ, x', log p) runs on raw pointers, samples split
 /// across cores (each sample owns its RNG and its rows of the trajectory arrays, so the split
-/// changes no number). Each parallel region with more than one thread still costs one transient
-/// allocation (the closure handed to the worker pool; see README "Allocations").
+/// changes no number). The per-step regions (the network's shards, the SDE step) are task objects
+/// made once per rollout, so a step allocates nothing with any thread count; the once-per-chunk
+/// initial-noise region is a closure (one small box; see README "Allocations").
 public enum SDESampler {
     public static func rollout(network net: VelocityNetwork, params: Parameters, tokens: [Int32],
                                seeds: [UInt64], initialNoiseSeeds: [UInt64]? = nil,
@@ -115,6 +116,8 @@ public enum SDESampler {
             // Where each sample's x_0 comes from: its own stream, or its initial-noise stream.
             let x0RNG = separateNoise ? NR.baseAddress! : rng
             let x = ws.x
+            let stepTask = SDEStepTask(states: states, means: means, logProbs: logps, rngs: rng, x: x,
+                                       stateStride: stateStride, elements: D, trainedSteps: K)
             for start in stride(from: 0, to: N, by: chunk) {
                 let n = min(chunk, N - start)
                 // x_0 = noise, drawn into the trajectory and gathered into the network's input.
@@ -130,25 +133,8 @@ public enum SDESampler {
                     ws.sigma.update(repeating: step.sigma, count: n)
                     let v = guidance.velocity(params: params, x: ws.x, sigma: ws.sigma,
                                               tokens: TK.baseAddress! + start * L, batch: n, workspace: ws)
-                    Parallel.forRanges(n) { rows in
-                        for i in rows {
-                            let s = start + i
-                            let xs = x + i * D, vs = v + i * D
-                            let xn = states + s * stateStride + (k + 1) * D
-                            if k < K {
-                                // ξ is drawn straight into x' and turned into μ + s·ξ in place.
-                                let mu = means + (s * K + k) * D
-                                rng[s].fillNormal(UnsafeMutableBufferPointer(start: xn, count: D))
-                                step.mean(mu, x: xs, v: vs, count: D)
-                                for j in 0..<D { xn[j] = mu[j] + step.std * xn[j] }
-                                logps[s * K + k] = step.logProb(xNext: xn, mu: mu, count: D)
-                            } else {
-                                // untrained tail (after the SDE window): a deterministic Euler step
-                                for j in 0..<D { xn[j] = xs[j] + vs[j] * step.dt }
-                            }
-                            copy(xs, xn, D)   // x_{k+1} is the next step's input
-                        }
-                    }
+                    stepTask.set(start: start, k: k, step: step, v: v)
+                    Parallel.forRanges(n, task: stepTask)
                 }
             }
         }
@@ -158,6 +144,55 @@ public enum SDESampler {
         }
         }
         return batch
+    }
+}
+
+/// One denoising step of a rollout chunk for the samples in `range` (each owns its RNG and its rows
+/// of the trajectory): draw ξ into x_{k+1}, store μ_k, turn x_{k+1} into μ_k + s_k·ξ and store its
+/// log-prob; after the SDE window, an Euler step. x_{k+1} is copied into the network's input.
+/// A class so the rollout can start the step's parallel region without allocating.
+final class SDEStepTask: ParallelTask {
+    let states: UnsafeMutablePointer<Float>, means: UnsafeMutablePointer<Float>
+    let logProbs: UnsafeMutablePointer<Float>, rngs: UnsafeMutablePointer<RNG>
+    let x: UnsafeMutablePointer<Float>
+    let stateStride: Int, elements: Int, trainedSteps: Int
+    // The step being run, set before each region.
+    private var start = 0, k = 0
+    private var step: SDEStep?
+    private var v: UnsafePointer<Float>?
+
+    init(states: UnsafeMutablePointer<Float>, means: UnsafeMutablePointer<Float>, logProbs: UnsafeMutablePointer<Float>,
+         rngs: UnsafeMutablePointer<RNG>, x: UnsafeMutablePointer<Float>, stateStride: Int, elements: Int,
+         trainedSteps: Int) {
+        self.states = states; self.means = means; self.logProbs = logProbs; self.rngs = rngs; self.x = x
+        self.stateStride = stateStride; self.elements = elements; self.trainedSteps = trainedSteps
+    }
+
+    /// The chunk's first sample, the step index and coefficients, and the chunk's velocity (n, D).
+    func set(start: Int, k: Int, step: SDEStep, v: UnsafePointer<Float>) {
+        self.start = start; self.k = k; self.step = step; self.v = v
+    }
+
+    func run(_ rows: Range<Int>) {
+        guard let step, let v else { return }
+        let D = elements, K = trainedSteps
+        for i in rows {
+            let s = start + i
+            let xs = x + i * D, vs = v + i * D
+            let xn = states + s * stateStride + (k + 1) * D
+            if k < K {
+                // ξ is drawn straight into x' and turned into μ + s·ξ in place.
+                let mu = means + (s * K + k) * D
+                rngs[s].fillNormal(UnsafeMutableBufferPointer(start: xn, count: D))
+                step.mean(mu, x: xs, v: vs, count: D)
+                for j in 0..<D { xn[j] = mu[j] + step.std * xn[j] }
+                logProbs[s * K + k] = step.logProb(xNext: xn, mu: mu, count: D)
+            } else {
+                // untrained tail (after the SDE window): a deterministic Euler step
+                for j in 0..<D { xn[j] = xs[j] + vs[j] * step.dt }
+            }
+            copy(xs, xn, D)   // x_{k+1} is the next step's input
+        }
     }
 }
 

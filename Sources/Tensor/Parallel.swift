@@ -39,8 +39,46 @@ public enum Parallel {
         BLAS.threads = 1
         active = true
         defer { active = false; BLAS.threads = saved }
+        // `withoutActuallyEscaping` boxes the closure (one 32-byte allocation per region); regions
+        // started once per denoising step use `forRanges(_:task:)` instead.
         withoutActuallyEscaping(body) { body in
-            withUnsafePointer(to: Region(body: body)) { WorkerPool.shared.run(count: count, parts: w, $0) }
+            withUnsafePointer(to: Region(body: body)) { WorkerPool.shared.run(count: count, parts: w, .closure($0)) }
+        }
+    }
+
+    /// `forRanges` for a body that is a long-lived object: starting the region allocates nothing.
+    /// For regions run once per denoising step, where the closure form's box would be a per-step
+    /// allocation.
+    public static func forRanges(_ count: Int, task: any ParallelTask) {
+        let w = active ? 1 : min(workerCount, count)
+        if w <= 1 {
+            if count > 0 { task.run(0..<count) }
+            return
+        }
+        let saved = BLAS.threads
+        BLAS.threads = 1
+        active = true
+        defer { active = false; BLAS.threads = saved }
+        WorkerPool.shared.run(count: count, parts: w, .task(task))
+    }
+}
+
+/// The body of a parallel region as an object its owner keeps (and reuses) across regions: the
+/// owner stores the region's arguments in the task's properties, then starts it.
+public protocol ParallelTask: AnyObject {
+    /// Runs the part of the region given by `range`; must only write memory owned by the range.
+    func run(_ range: Range<Int>)
+}
+
+/// What a worker runs: a closure region on its caller's stack, or a task object.
+enum RegionBody {
+    case closure(UnsafePointer<Region>)
+    case task(any ParallelTask)
+
+    func run(_ range: Range<Int>) {
+        switch self {
+        case .closure(let region): region.pointee.body(range)
+        case .task(let task): task.run(range)
         }
     }
 }
@@ -52,21 +90,20 @@ final class WorkerPool: @unchecked Sendable {
 
     private var wake: [DispatchSemaphore] = []
     private let finished = DispatchSemaphore(value: 0)
-    // The region being run, on its caller's stack; written before the workers are woken, read by
-    // them after.
-    private var region: UnsafePointer<Region>?
+    // The region being run; written before the workers are woken, read by them after.
+    private var region: RegionBody?
     private var count = 0
     private var parts = 0
 
     /// Runs `body` on parts 0..<parts of 0..<count: part 0 on the calling thread, the others on
     /// pool threads. Returns when every part has finished.
-    func run(count: Int, parts: Int, _ region: UnsafePointer<Region>) {
+    func run(count: Int, parts: Int, _ region: RegionBody) {
         while wake.count < parts - 1 { startThread(index: wake.count + 1) }
         self.region = region
         self.count = count
         self.parts = parts
         for i in 1..<parts { wake[i - 1].signal() }
-        region.pointee.body(range(0))
+        region.run(range(0))
         for _ in 1..<parts { finished.wait() }
         self.region = nil
     }
@@ -91,7 +128,7 @@ final class WorkerPool: @unchecked Sendable {
     private func loop(part: Int, wake: DispatchSemaphore) -> Never {
         while true {
             wake.wait()
-            region.unsafelyUnwrapped.pointee.body(range(part))
+            region.unsafelyUnwrapped.run(range(part))
             finished.signal()
         }
     }

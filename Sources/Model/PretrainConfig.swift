@@ -1,4 +1,5 @@
 import Foundation
+import Shapes
 
 /// Settings of `flowrl pretrain` (rectified-flow pretraining), saved as the run's config.json.
 /// Keys mirror the command-line flags in snake_case.
@@ -27,6 +28,12 @@ public struct PretrainConfig: Codable, Equatable, Sendable {
     public var threads: Int = 2
     /// Consecutive steps with a non-finite loss or gradient (each skipped) before the run stops.
     public var maxNonFinite: Int = 3
+    /// Relative weights of the caption categories ("position": 3, …); categories not named get 0.
+    /// nil draws the six categories uniformly (the bundled base model's recipe).
+    public var categoryWeights: [String: Float]? = nil
+    /// Model directory whose weights start the run (a curriculum on top of a finished model);
+    /// nil starts from fresh initialisation. Optimizer moments start at zero either way.
+    public var initFrom: String? = nil
 
     public init() {}
 
@@ -36,6 +43,7 @@ public struct PretrainConfig: Codable, Equatable, Sendable {
         case captionDropout = "caption_dropout", logitMean = "logit_mean", logitStd = "logit_std", seed
         case checkpointEvery = "checkpoint_every", sampleEvery = "sample_every", logEvery = "log_every"
         case sampleSteps = "sample_steps", sampleCFG = "sample_cfg", threads, maxNonFinite = "max_non_finite"
+        case categoryWeights = "category_weights", initFrom = "init"
     }
 
     public init(from decoder: Decoder) throws {
@@ -60,6 +68,8 @@ public struct PretrainConfig: Codable, Equatable, Sendable {
         sampleCFG = try c.decodeIfPresent(Float.self, forKey: .sampleCFG) ?? d.sampleCFG
         threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? d.threads
         maxNonFinite = try c.decodeIfPresent(Int.self, forKey: .maxNonFinite) ?? d.maxNonFinite
+        categoryWeights = try c.decodeIfPresent([String: Float].self, forKey: .categoryWeights)
+        initFrom = try c.decodeIfPresent(String.self, forKey: .initFrom)
     }
 
     /// A sentence naming the first bad setting, or nil.
@@ -74,6 +84,16 @@ public struct PretrainConfig: Codable, Equatable, Sendable {
         if sampleEvery <= 0 || logEvery <= 0 || sampleSteps <= 0 { return "sample_every, log_every and sample_steps must be positive" }
         if threads <= 0 { return "threads must be positive, got \(threads)" }
         if maxNonFinite <= 0 { return "max_non_finite must be positive, got \(maxNonFinite)" }
+        if let w = categoryWeights {
+            let known = CaptionCategory.allCases.map(\.rawValue)
+            if let bad = w.keys.sorted().first(where: { !known.contains($0) }) {
+                return "category_weights: unknown category \(bad) (known: \(known.joined(separator: ", ")))"
+            }
+            if let bad = w.first(where: { !($0.value >= 0 && $0.value.isFinite) }) {
+                return "category_weights: \(bad.key) must be a finite weight ≥ 0, got \(bad.value)"
+            }
+            if !(w.values.reduce(0, +) > 0) { return "category_weights: at least one weight must be positive" }
+        }
         return nil
     }
 }

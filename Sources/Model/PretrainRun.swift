@@ -45,10 +45,15 @@ public struct PretrainRun {
         guard config.batchSize >= collective.size else {
             throw ClusterError.tooFewItems("batch_size", config.batchSize, collective.size)
         }
-        let model = resumeFrom?.config ?? self.model
+        // A new run may start from a finished model's weights (`init`); a resumed one has its own.
+        var initial: (config: ModelConfig, params: Parameters)? = nil
+        if resumeFrom == nil, let dir = config.initFrom { initial = try ModelCheckpoint.load(directory: dir) }
+        let model = resumeFrom?.config ?? initial?.config ?? self.model
         let root = collective.isRoot
-        let data = ShapesPretrainData(tokenizer: Tokenizer(maxTokens: model.maxTextTokens), heldOut: heldOut)
-        let trainer = Pretrainer(config: config, model: model, data: data, resume: resumeFrom, collective: collective)
+        let data = ShapesPretrainData(tokenizer: Tokenizer(maxTokens: model.maxTextTokens), heldOut: heldOut,
+                                      categoryWeights: config.categoryWeights)
+        let trainer = Pretrainer(config: config, model: model, data: data, resume: resumeFrom, initial: initial?.params,
+                                 collective: collective)
         var log: MetricsLog?, progress: Model.Progress?, sampler: VelocityNetwork?
         if root {
             try AtomicFiles.makeDirectory(directory)

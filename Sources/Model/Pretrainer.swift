@@ -49,8 +49,10 @@ public final class Pretrainer {
     var tokens: [Int32]
 
     /// `config.batchSize` must be at least `collective.size` (`PretrainRun` checks).
+    /// `initial` (weights of a finished model, same config) replaces the fresh initialisation of
+    /// a new run; the EMA starts from it too.
     public init(config: PretrainConfig, model: ModelConfig, data: PretrainData, resume: TrainingCheckpoint? = nil,
-                collective: any Collective = SingleProcess()) {
+                initial: Parameters? = nil, collective: any Collective = SingleProcess()) {
         self.config = config
         self.data = data
         self.collective = collective
@@ -61,7 +63,7 @@ public final class Pretrainer {
             step = Pretrainer.stepFromState(r.state)
         } else {
             var rng = RNG(seed: RNG.derive(config.seed, -1))
-            params = VelocityNetwork.initialParameters(model, rng: &rng)
+            params = initial ?? VelocityNetwork.initialParameters(model, rng: &rng)
             optimizer = AdamW(parameterCount: params.count, lr: config.lr, weightDecay: config.weightDecay)
             ema = EMA(values: params.values, maxDecay: config.emaDecay)
             step = 0

@@ -26,6 +26,11 @@ struct Pretrain: ParsableCommand {
     @Option(name: .customLong("stop-at"), parsing: .unconditional,
             help: "Stop with a checkpoint at this step without changing the learning-rate schedule of --steps.")
     var stopAt: Int?
+    @Option(name: .customLong("init"), help: "Model directory whose weights start the run (a curriculum on a finished model; its architecture is used).")
+    var initFrom: String?
+    @Option(name: .customLong("category-weights"),
+            help: "Relative caption-category weights, e.g. position:3,color_attr:2,counting:1 (unnamed categories get 0; default uniform).")
+    var categoryWeights: String?
     @Option(parsing: .unconditional, help: "Transformer width.") var width: Int = 128
     @Option(parsing: .unconditional, help: "Transformer depth.") var depth: Int = 6
     @Option(parsing: .unconditional, help: "Attention heads.") var heads: Int = 4
@@ -49,6 +54,8 @@ struct Pretrain: ParsableCommand {
         if let seed { cfg.seed = seed }
         if let checkpointEvery { cfg.checkpointEvery = checkpointEvery }
         if let sampleEvery { cfg.sampleEvery = sampleEvery }
+        if let initFrom { cfg.initFrom = initFrom }
+        if let categoryWeights { cfg.categoryWeights = try parseCategoryWeights(categoryWeights) }
         cfg.threads = threading.threads
         if let problem = cfg.problem { throw ValidationError(problem) }
         var model = ModelConfig()
@@ -66,6 +73,21 @@ struct Pretrain: ParsableCommand {
         job.collective.finish()   // only after a run every rank finished (see Train)
         if code != 0 { throw ExitCode(code) }
     }
+}
+
+/// "position:3,color_attr:2" → ["position": 3, "color_attr": 2]; names are checked by the config.
+func parseCategoryWeights(_ text: String) throws -> [String: Float] {
+    var weights: [String: Float] = [:]
+    for item in text.split(separator: ",") {
+        let parts = item.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, let w = Float(parts[1].trimmingCharacters(in: .whitespaces)) else {
+            throw ValidationError("--category-weights: expected NAME:WEIGHT, got \"\(item)\"")
+        }
+        let name = parts[0].trimmingCharacters(in: .whitespaces)
+        guard weights[name] == nil else { throw ValidationError("--category-weights: \(name) is named twice") }
+        weights[name] = w
+    }
+    return weights
 }
 
 /// Loads a JSON settings file strictly, with an error naming the file.

@@ -30,19 +30,14 @@ public enum Parallel {
     /// Splits 0..<count into at most `workers` contiguous ranges and runs `body` on each
     /// concurrently. `body` must only write memory owned by its range.
     public static func forRanges(_ count: Int, _ body: (Range<Int>) -> Void) {
-        let w = active ? 1 : min(workerCount, count)
-        if w <= 1 {
+        guard let parts = parallelParts(count) else {
             if count > 0 { body(0..<count) }
             return
         }
-        let saved = BLAS.threads
-        BLAS.threads = 1
-        active = true
-        defer { active = false; BLAS.threads = saved }
         // `withoutActuallyEscaping` boxes the closure (one 32-byte allocation per region); regions
         // started once per denoising step use `forRanges(_:task:)` instead.
         withoutActuallyEscaping(body) { body in
-            withUnsafePointer(to: Region(body: body)) { WorkerPool.shared.run(count: count, parts: w, .closure($0)) }
+            withUnsafePointer(to: Region(body: body)) { run(count: count, parts: parts, .closure($0)) }
         }
     }
 
@@ -50,16 +45,27 @@ public enum Parallel {
     /// For regions run once per denoising step, where the closure form's box would be a per-step
     /// allocation.
     public static func forRanges(_ count: Int, task: any ParallelTask) {
-        let w = active ? 1 : min(workerCount, count)
-        if w <= 1 {
+        guard let parts = parallelParts(count) else {
             if count > 0 { task.run(0..<count) }
             return
         }
+        run(count: count, parts: parts, .task(task))
+    }
+
+    /// The number of parts a region of `count` items runs in, or nil to run it serially on the
+    /// caller's thread (one worker, one item, or a region nested in another).
+    private static func parallelParts(_ count: Int) -> Int? {
+        let w = active ? 1 : min(workerCount, count)
+        return w > 1 ? w : nil
+    }
+
+    /// Runs a region on the pool with OpenBLAS single-threaded inside it.
+    private static func run(count: Int, parts: Int, _ region: RegionBody) {
         let saved = BLAS.threads
         BLAS.threads = 1
         active = true
         defer { active = false; BLAS.threads = saved }
-        WorkerPool.shared.run(count: count, parts: w, .task(task))
+        WorkerPool.shared.run(count: count, parts: parts, region)
     }
 }
 

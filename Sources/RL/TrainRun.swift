@@ -138,6 +138,7 @@ public struct TrainRun {
         // Why held-out images fail, so a run shows which kind of error RL removes.
         for kind in JudgeFailure.Kind.allCases { record["eval_fail_\(kind.rawValue)"] = gold.overall.failureRate(kind) }
         if let o = gold.overall.objects { record["eval_objects"] = o }
+        if let p = gold.overall.passAtK { record["eval_pass_at_k"] = p }
         metrics.append(record)
         log(String(format: "eval at iteration %d: strict %.1f%% (partial %.3f, quality %.3f, diversity %.3f)",
                    trainer.iteration, gold.overall.strictAccuracy * 100, gold.overall.partial,

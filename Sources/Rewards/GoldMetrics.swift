@@ -22,10 +22,15 @@ public struct GoldScores: Codable, Sendable, Equatable {
     /// counts extra blobs, which the judge allows and a policy can learn to add (more chances
     /// that a named shape is found). Nil in records written before it existed.
     public var objects: Double?
+    /// Fraction of prompts with at least one strictly passing image among their K (pass@K). A
+    /// policy that learned to draw its best sample every time would reach it, so pass@K − strict
+    /// is the headroom GRPO, which only reweights what the policy samples, can hope to collect.
+    /// Nil in records written before it existed.
+    public var passAtK: Double?
 
     public init(images: Int = 0, strictAccuracy: Double = 0, partial: Double = 0, quality: Double = 0,
                 diversity: Double? = nil, diversityPrompts: Int = 0, failures: [String: Int]? = nil,
-                objects: Double? = nil) {
+                objects: Double? = nil, passAtK: Double? = nil) {
         self.images = images
         self.strictAccuracy = strictAccuracy
         self.partial = partial
@@ -34,6 +39,7 @@ public struct GoldScores: Codable, Sendable, Equatable {
         self.diversityPrompts = diversityPrompts
         self.failures = failures
         self.objects = objects
+        self.passAtK = passAtK
     }
 
     /// Fraction of the images failing with `kind` (0 when unknown).
@@ -44,7 +50,7 @@ public struct GoldScores: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case images, strictAccuracy = "strict_accuracy", partial, quality, diversity
-        case diversityPrompts = "diversity_prompts", failures, objects
+        case diversityPrompts = "diversity_prompts", failures, objects, passAtK = "pass_at_k"
     }
 }
 
@@ -136,8 +142,9 @@ public enum GoldMetrics {
         func summarize(_ indices: [Int]) -> GoldScores {
             let n = Double(max(indices.count, 1))
             let members = Set(indices)
-            let diversities = byPrompt.values.filter { members.contains($0[0]) }
-                .compactMap { group in diversity(group.map { images[$0] }) }
+            let groups = byPrompt.values.filter { members.contains($0[0]) }
+            let diversities = groups.compactMap { group in diversity(group.map { images[$0] }) }
+            let solved = groups.filter { group in group.contains { verdicts[$0].strict } }.count
             return GoldScores(images: indices.count,
                               strictAccuracy: Double(indices.filter { verdicts[$0].strict }.count) / n,
                               partial: indices.reduce(0.0) { $0 + Double(verdicts[$1].partial) } / n,
@@ -147,7 +154,8 @@ public enum GoldMetrics {
                               failures: Dictionary(uniqueKeysWithValues: JudgeFailure.Kind.allCases.map { kind in
                                   (kind.rawValue, indices.filter { verdicts[$0].kinds.contains(kind) }.count)
                               }),
-                              objects: Double(indices.reduce(0) { $0 + verdicts[$1].objects }) / n)
+                              objects: Double(indices.reduce(0) { $0 + verdicts[$1].objects }) / n,
+                              passAtK: Double(solved) / Double(max(groups.count, 1)))
         }
         var categories: [String: GoldScores] = [:]
         for category in CaptionCategory.allCases {

@@ -82,7 +82,23 @@ final class GoldMetricsTests: XCTestCase {
         XCTAssertEqual(counting.objects, 1.5, "two squares, then one")
         XCTAssertEqual(colors.objects, 1)
         XCTAssertEqual(colors.failureRate(.missing), 0)
+        XCTAssertEqual(colors.passAtK, 1)
+        XCTAssertEqual(counting.passAtK, 1, "one of the two images of the counting prompt passes")
+        XCTAssertEqual(report.overall.passAtK, 1)
         let json = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
         XCTAssertTrue(json.contains("\"strict_accuracy\""), json)
+    }
+
+    func testPassAtKCountsPromptsWithAnyPassingImage() throws {
+        // Prompt 1: both images wrong; prompt 2: one of two right → pass@2 = 1/2, strict = 1/4.
+        let wrong = Renderer.render(Scene(background: .black, objects: [
+            SceneObject(shape: .square, color: .blue, center: SIMD2(10, 10), size: 5)]))
+        let prompts = ["a red circle", "a red circle", "a green triangle", "a green triangle"]
+        let images = [wrong, wrong, wrong, Fixtures.render(prompts[3], seed: 18)]
+        let report = try GoldMetrics.evaluate(images: images, prompts: prompts)
+        XCTAssertEqual(report.overall.strictAccuracy, 0.25)
+        XCTAssertEqual(report.overall.passAtK, 0.5)
+        let decoded = try JSONDecoder().decode(GoldReport.self, from: JSONEncoder().encode(report))
+        XCTAssertEqual(decoded, report)
     }
 }

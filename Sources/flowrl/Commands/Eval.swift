@@ -48,15 +48,19 @@ struct Eval: ParsableCommand {
         print("checkpoint \(checkpoint.resolvedDirectory), \(list.count) prompts × \(seeds) seeds, \(steps) Euler steps, cfg \(cfg)")
         func row(_ name: String, _ s: GoldScores) -> String {
             name.padding(toLength: 12, withPad: " ", startingAt: 0)
-                + String(format: " %7d %8.1f%% %8.3f %8.3f", s.images, s.strictAccuracy * 100, s.partial, s.quality)
+                + String(format: " %7d %8.1f%% %7.1f%% %8.3f %8.3f", s.images, s.strictAccuracy * 100,
+                         (s.passAtK ?? 0) * 100, s.partial, s.quality)
                 + " " + (s.diversity.map { String(format: "%9.3f", $0) } ?? "        -")
                 + String(format: " %7.2f", s.objects ?? 0)
                 + JudgeFailure.Kind.allCases.map { String(format: " %8.1f%%", s.failureRate($0) * 100) }.joined()
         }
+        // "pass@K" is the share of prompts with at least one strictly passing image among their K
+        // seeds: what a policy that always drew its best sample would score.
         // "objects" is the mean number the detector found per image (extra blobs show there); the
         // last four columns say why images fail: the share of images with a named object
         // absent, present only in another colour, a wrong exact count, or a pair in the wrong place.
-        print("category      images    strict  partial  quality  diversity objects  missing     color     count  relation")
+        let pass = "pass@\(seeds)"
+        print("category      images    strict " + String(repeating: " ", count: max(0, 8 - pass.count)) + pass + "  partial  quality  diversity objects  missing     color     count  relation")
         for cat in CaptionCategory.allCases {
             if let s = result.report.categories[cat.rawValue] { print(row(cat.rawValue, s)) }
         }

@@ -25,6 +25,9 @@ public struct PretrainRun {
     /// Stop (with a checkpoint) at this step, leaving the schedule of `config.steps` unchanged:
     /// a recipe that changes settings mid-run can then be replayed exactly.
     public var stopAt: Int?
+    /// Settings the resuming command changed from the run's saved ones ("key: old → new"),
+    /// logged and recorded in metrics.jsonl so the run's history keeps them.
+    public var changedOnResume: [String] = []
 
     public init(directory: String, config: PretrainConfig, model: ModelConfig, resume: Bool,
                 heldOut: [String], gridPrompts: [String]) {
@@ -60,6 +63,10 @@ public struct PretrainRun {
             try AtomicFiles.makeDirectory(directory + "/grids")
             try writeConfig(model: model)
             log = try MetricsLog(path: directory + "/metrics.jsonl", truncateAfterStep: trainer.step)
+            if resume && !changedOnResume.isEmpty {
+                printError("resuming at step \(trainer.step) with changed settings: " + changedOnResume.joined(separator: ", "))
+                log?.append(["step": trainer.step, "kind": "resume", "changed": changedOnResume])
+            }
             sampler = VelocityNetwork(config: model, maxBatch: gridPrompts.count * gridSeeds.count)
         }
         let end = min(config.steps, stopAt ?? config.steps)
@@ -135,12 +142,15 @@ public struct PretrainRun {
 /// Run-level errors a user can cause.
 public enum RunError: Error, CustomStringConvertible, Equatable {
     case exists(String)
+    /// A run's saved config.json that cannot be read back, and why.
+    case badConfig(String, String)
     /// What was not finite, the step, and how many steps in a row.
     case nonFinite(String, Int, Int)
 
     public var description: String {
         switch self {
         case .exists(let d): return "run directory \(d) already has checkpoints; pass --resume to continue it or choose another --run"
+        case let .badConfig(path, why): return "cannot resume: the run's settings \(path) \(why)"
         case let .nonFinite(what, step, count):
             return "\(count) consecutive steps with a non-finite \(what) (the last at step \(step)); stopping (last good checkpoint kept)"
         }

@@ -62,6 +62,10 @@ public struct TrainConfig: Codable, Equatable, Sendable {
 
     public init() {}
 
+    /// Settings a resumed run changes without comment: its length, how often it evaluates and
+    /// checkpoints, and the machine's threads. A change to any other one is logged (see `ResumedSettings`).
+    public static let resumableKeys: Set<String> = ["iterations", "eval_every", "checkpoint_every", "threads", "max_non_finite"]
+
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case base, trainPrompts = "train_prompts", testPrompts = "test_prompts", reward, algo, iterations
         case promptsPerIteration = "prompts_per_iteration", groupSize = "group_size", miniBatch = "mini_batch"

@@ -21,6 +21,9 @@ public struct TrainRun {
     public var gridPromptCount = 8
     /// Where progress and summaries go (stderr by default).
     public var log: (String) -> Void = { printError($0) }
+    /// Settings the resuming command changed from the run's saved ones ("key: old → new"),
+    /// logged and recorded in metrics.jsonl so the run's history keeps them.
+    public var changedOnResume: [String] = []
     /// A reward to use instead of the one `config.reward` names (tests inject faulty rewards here).
     public var rewardOverride: (any Reward)?
     /// The ranks sharing the run (a single process by default).
@@ -61,6 +64,10 @@ public struct TrainRun {
             log("run directory: \(directory)" + (collective.size > 1 ? " (\(collective.size) ranks)" : ""))
             try writeConfig(modelConfig)
             metrics = try MetricsLog(path: directory + "/metrics.jsonl", truncateAfterStep: trainer.iteration)
+            if resume && !changedOnResume.isEmpty {
+                log("resuming at iteration \(trainer.iteration) with changed settings: " + changedOnResume.joined(separator: ", "))
+                metrics?.append(["step": trainer.iteration, "kind": "resume", "changed": changedOnResume])
+            }
         }
         let gridPrompts = TrainRun.gridPrompts(testPrompts, count: gridPromptCount)
         let evalNet = root ? VelocityNetwork(config: modelConfig, maxBatch: 64) : nil

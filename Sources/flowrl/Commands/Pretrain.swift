@@ -12,7 +12,7 @@ struct Pretrain: ParsableCommand {
 
     @Option(name: .customLong("run"), help: "Run directory (created); checkpoints, metrics.jsonl and grids go there.")
     var runDirectory: String = "outputs/pretrain/base"
-    @Flag(help: "Continue the run from its newest complete checkpoint.")
+    @Flag(help: "Continue the run from its newest complete checkpoint with its saved settings; flags given override them, logged.")
     var resume = false
     @Option(help: "JSON file with pretrain settings (keys as in config.json's \"pretrain\"); flags override it.")
     var config: String?
@@ -46,7 +46,13 @@ struct Pretrain: ParsableCommand {
 
     func run() throws {
         var cfg = PretrainConfig()
-        if let path = config { cfg = try loadJSONConfig(PretrainConfig.self, path: path, keys: PretrainConfig.CodingKeys.allKeys) }
+        // A resumed run starts from the settings it was started with, not from the defaults.
+        let saved = resume ? try SavedRunConfig.load(PretrainConfig.self, directory: runDirectory, section: "pretrain") : nil
+        if let saved { cfg = saved }
+        if let path = config {
+            let file = try loadJSONConfig(PretrainConfig.self, path: path, keys: PretrainConfig.CodingKeys.allKeys)
+            cfg = try ResumedSettings.overlay(cfg, with: file, keys: Train.keys(ofJSONFile: path))
+        }
         if let steps { cfg.steps = steps }
         if let batchSize { cfg.batchSize = batchSize }
         if let lr { cfg.lr = lr }
@@ -57,6 +63,7 @@ struct Pretrain: ParsableCommand {
         if let initFrom { cfg.initFrom = initFrom }
         if let categoryWeights { cfg.categoryWeights = try parseCategoryWeights(categoryWeights) }
         cfg.threads = threading.threads
+        let changes = try saved.map { try ResumedSettings.changes(cfg, saved: $0, ignoring: PretrainConfig.resumableKeys) } ?? []
         if let problem = cfg.problem { throw ValidationError(problem) }
         var model = ModelConfig()
         model.width = width; model.depth = depth; model.heads = heads
@@ -68,6 +75,7 @@ struct Pretrain: ParsableCommand {
         var job = PretrainRun(directory: runDirectory, config: cfg, model: model, resume: resume, heldOut: heldOut,
                               gridPrompts: gridPrompts)
         job.stopAt = stopAt
+        job.changedOnResume = ResumedSettings.describe(changes)
         job.collective = try Cluster.join()
         let code = try job.run()
         job.collective.finish()   // only after a run every rank finished (see Train)

@@ -3,6 +3,7 @@ import Cluster
 import Foundation
 import Model
 import RL
+import Tensor
 
 /// `flowrl train`: GRPO post-training of the base model, with grids and metrics per run.
 struct Train: ParsableCommand {
@@ -11,7 +12,7 @@ struct Train: ParsableCommand {
 
     @Option(name: .customLong("run"), help: "Run directory (default outputs/runs/<timestamp>).")
     var runDirectory: String?
-    @Flag(help: "Continue the run from its newest complete checkpoint (needs --run).") var resume = false
+    @Flag(help: "Continue the run from its newest complete checkpoint with its saved settings; flags given override them, logged (needs --run).") var resume = false
     @Option(help: "JSON file of settings (keys as in the run's config.json); flags override it.") var config: String?
     @Option(help: "Model directory to start from; also the frozen KL reference.") var base: String?
     @Option(help: "Reward spec, e.g. geneval or geneval:1,compress:0.1.") var reward: String?
@@ -68,9 +69,18 @@ struct Train: ParsableCommand {
         var cfg = TrainConfig()
         // Keys the user set, so that algorithm-dependent defaults (kl_beta, clip_epsilon) fill only the rest.
         var explicit = Set<String>()
+        // A resumed run starts from the settings it was started with, not from the defaults.
+        let dir = runDirectory ?? "outputs/runs/" + Train.timestamp()
+        let saved = resume ? try SavedRunConfig.load(TrainConfig.self, directory: dir) : nil
+        if let saved {
+            cfg = saved
+            explicit = TrainConfig.CodingKeys.allKeys
+        }
         if let path = config {
-            cfg = try loadJSONConfig(TrainConfig.self, path: path, keys: TrainConfig.CodingKeys.allKeys)
-            explicit = Train.keys(ofJSONFile: path)
+            let file = try loadJSONConfig(TrainConfig.self, path: path, keys: TrainConfig.CodingKeys.allKeys)
+            let keys = Train.keys(ofJSONFile: path)
+            cfg = try ResumedSettings.overlay(cfg, with: file, keys: keys)
+            explicit.formUnion(keys)
         }
         if let base { cfg.base = base }
         if let reward { cfg.reward = reward }
@@ -100,10 +110,11 @@ struct Train: ParsableCommand {
         if let testPrompts { cfg.testPrompts = testPrompts }
         cfg.threads = threading.threads
         PolicyLosses.applyDefaults(to: &cfg, explicit: explicit)
+        let changes = try saved.map { try ResumedSettings.changes(cfg, saved: $0, ignoring: TrainConfig.resumableKeys) } ?? []
         if let problem = cfg.problem { throw ValidationError(problem) }
         let collective = try Cluster.join()   // one process, or one rank of `mpirun -np N`
-        let dir = runDirectory ?? "outputs/runs/" + Train.timestamp()
         var job = TrainRun(directory: dir, config: cfg, resume: resume)
+        job.changedOnResume = ResumedSettings.describe(changes)
         job.collective = collective
         let code = try job.run()
         // Only after a run that every rank finished: a failing rank exits without it, and mpirun

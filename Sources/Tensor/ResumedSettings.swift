@@ -39,8 +39,8 @@ public enum ResumedSettings {
         try JSONSerialization.jsonObject(with: JSONEncoder().encode(settings)) as? [String: Any] ?? [:]
     }
 
-    /// A value as canonical JSON text ("absent" for a missing key), so that 3e-05 and 3e-05
-    /// compare equal whatever type JSONSerialization chose for them.
+    /// A value as canonical JSON text ("absent" for a missing key), so that equal settings compare
+    /// equal whichever NSNumber type JSONSerialization chose for each side.
     static func text(_ value: Any?) -> String {
         guard let value, !(value is NSNull) else { return "absent" }
         if let data = try? JSONSerialization.data(withJSONObject: [value], options: [.sortedKeys, .fragmentsAllowed]),

@@ -40,7 +40,7 @@ public struct PretrainConfig: Codable, Equatable, Sendable {
     /// Settings a resumed run changes without comment: its length (`steps`, which also stretches the
     /// learning-rate decay), how often it logs, samples and checkpoints, and the threads. A change to
     /// any other one is logged (see `ResumedSettings`).
-    public static let resumableKeys: Set<String> = ["steps", "checkpoint_every", "sample_every", "log_every", "threads", "max_non_finite"]
+    public static let quietOnResume: Set<String> = ["steps", "checkpoint_every", "sample_every", "log_every", "threads", "max_non_finite"]
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case steps, batchSize = "batch_size", lr, warmupSteps = "warmup_steps", minLRRatio = "min_lr_ratio"

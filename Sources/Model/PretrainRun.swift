@@ -65,7 +65,7 @@ public struct PretrainRun {
             log = try MetricsLog(path: directory + "/metrics.jsonl", truncateAfterStep: trainer.step)
             if resume && !changedOnResume.isEmpty {
                 printError("resuming at step \(trainer.step) with changed settings: " + changedOnResume.joined(separator: ", "))
-                log?.append(["step": trainer.step, "kind": "resume", "changed": changedOnResume])
+                log?.appendResume(step: trainer.step, changed: changedOnResume)
             }
             sampler = VelocityNetwork(config: model, maxBatch: gridPrompts.count * gridSeeds.count)
         }

@@ -64,7 +64,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
 
     /// Settings a resumed run changes without comment: its length, how often it evaluates and
     /// checkpoints, and the machine's threads. A change to any other one is logged (see `ResumedSettings`).
-    public static let resumableKeys: Set<String> = ["iterations", "eval_every", "checkpoint_every", "threads", "max_non_finite"]
+    public static let quietOnResume: Set<String> = ["iterations", "eval_every", "checkpoint_every", "threads", "max_non_finite"]
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case base, trainPrompts = "train_prompts", testPrompts = "test_prompts", reward, algo, iterations

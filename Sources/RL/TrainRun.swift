@@ -66,7 +66,7 @@ public struct TrainRun {
             metrics = try MetricsLog(path: directory + "/metrics.jsonl", truncateAfterStep: trainer.iteration)
             if resume && !changedOnResume.isEmpty {
                 log("resuming at iteration \(trainer.iteration) with changed settings: " + changedOnResume.joined(separator: ", "))
-                metrics?.append(["step": trainer.iteration, "kind": "resume", "changed": changedOnResume])
+                metrics?.appendResume(step: trainer.iteration, changed: changedOnResume)
             }
         }
         let gridPrompts = TrainRun.gridPrompts(testPrompts, count: gridPromptCount)

@@ -8,7 +8,7 @@ import Foundation
 /// continue a GRPO-Guard run as Flow-GRPO, or from another base model. So the saved settings are
 /// the starting point; a flag given on purpose still wins (lowering the learning rate of a run that
 /// over-optimizes, swapping a reward process that died), and every such change outside a run's
-/// length and reporting is listed by `changes` so the run can log it.
+/// length and reporting is listed by `changedSettings` so the run can log it.
 public enum ResumedSettings {
     /// `settings` with the values of `keys` taken from `changes` (both encoded with the same
     /// coding keys); used to lay a `--config` file over the saved settings.
@@ -19,20 +19,14 @@ public enum ResumedSettings {
         return try JSONDecoder().decode(S.self, from: JSONSerialization.data(withJSONObject: object))
     }
 
-    /// The keys outside `ignoring` whose values differ between `requested` and `saved`, sorted,
-    /// each with both values as JSON text.
-    public static func changes<S: Encodable>(_ requested: S, saved: S,
-                                             ignoring: Set<String>) throws -> [(key: String, saved: String, requested: String)] {
+    /// The settings outside `ignoring` that differ between `requested` and `saved`, sorted by key,
+    /// as "key: old → new" lines (values as JSON text) for the log and the run's metrics.
+    public static func changedSettings<S: Encodable>(_ requested: S, saved: S, ignoring: Set<String>) throws -> [String] {
         let now = try jsonObject(requested), then = try jsonObject(saved)
         return Set(now.keys).union(then.keys).subtracting(ignoring).sorted().compactMap { key in
             let a = text(then[key]), b = text(now[key])
-            return a == b ? nil : (key, a, b)
+            return a == b ? nil : "\(key): \(a) → \(b)"
         }
-    }
-
-    /// The changes as "key: old → new" lines, for the log and the run's metrics.
-    public static func describe(_ changes: [(key: String, saved: String, requested: String)]) -> [String] {
-        changes.map { "\($0.key): \($0.saved) → \($0.requested)" }
     }
 
     static func jsonObject<S: Encodable>(_ settings: S) throws -> [String: Any] {

@@ -36,6 +36,12 @@ public final class MetricsLog {
         handle.write(Data("\n".utf8))
     }
 
+    /// Records the settings a resumed run changed ("key: old → new") at the step it resumed from,
+    /// one record shape for every kind of run (readers of training records skip it by its kind).
+    public func appendResume(step: Int, changed: [String]) {
+        append(["step": step, "kind": "resume", "changed": changed])
+    }
+
     /// Non-finite floats are not JSON: they are written as the strings "nan"/"inf"/"-inf".
     static func jsonSafe(_ v: Any) -> Any {
         switch v {

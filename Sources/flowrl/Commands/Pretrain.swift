@@ -63,7 +63,7 @@ struct Pretrain: ParsableCommand {
         if let initFrom { cfg.initFrom = initFrom }
         if let categoryWeights { cfg.categoryWeights = try parseCategoryWeights(categoryWeights) }
         cfg.threads = threading.threads
-        let changes = try saved.map { try ResumedSettings.changes(cfg, saved: $0, ignoring: PretrainConfig.resumableKeys) } ?? []
+        let changed = try saved.map { try ResumedSettings.changedSettings(cfg, saved: $0, ignoring: PretrainConfig.quietOnResume) } ?? []
         if let problem = cfg.problem { throw ValidationError(problem) }
         var model = ModelConfig()
         model.width = width; model.depth = depth; model.heads = heads
@@ -75,7 +75,7 @@ struct Pretrain: ParsableCommand {
         var job = PretrainRun(directory: runDirectory, config: cfg, model: model, resume: resume, heldOut: heldOut,
                               gridPrompts: gridPrompts)
         job.stopAt = stopAt
-        job.changedOnResume = ResumedSettings.describe(changes)
+        job.changedOnResume = changed
         job.collective = try Cluster.join()
         let code = try job.run()
         job.collective.finish()   // only after a run every rank finished (see Train)

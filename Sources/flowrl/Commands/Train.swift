@@ -110,11 +110,11 @@ struct Train: ParsableCommand {
         if let testPrompts { cfg.testPrompts = testPrompts }
         cfg.threads = threading.threads
         PolicyLosses.applyDefaults(to: &cfg, explicit: explicit)
-        let changes = try saved.map { try ResumedSettings.changes(cfg, saved: $0, ignoring: TrainConfig.resumableKeys) } ?? []
+        let changed = try saved.map { try ResumedSettings.changedSettings(cfg, saved: $0, ignoring: TrainConfig.quietOnResume) } ?? []
         if let problem = cfg.problem { throw ValidationError(problem) }
         let collective = try Cluster.join()   // one process, or one rank of `mpirun -np N`
         var job = TrainRun(directory: dir, config: cfg, resume: resume)
-        job.changedOnResume = ResumedSettings.describe(changes)
+        job.changedOnResume = changed
         job.collective = collective
         let code = try job.run()
         // Only after a run that every rank finished: a failing rank exits without it, and mpirun

@@ -35,8 +35,10 @@ let package = Package(
         .target(name: "Rewards", dependencies: ["Tensor", "NN", "Shapes", "Imaging"], swiftSettings: release),
         .target(name: "RL", dependencies: ["Tensor", "NN", "Model", "Rewards", "Shapes", "Imaging", "Cluster"],
                 swiftSettings: release),
+        // Studies (arms × seeds, intervals): plain statistics and file handling, no hot loops.
+        .target(name: "Study", dependencies: ["Tensor", "Imaging", "Model", "Rewards", "RL"]),
         .executableTarget(name: "flowrl",
-                          dependencies: ["Tensor", "NN", "Imaging", "Shapes", "Model", "Rewards", "RL", "Cluster",
+                          dependencies: ["Tensor", "NN", "Imaging", "Shapes", "Model", "Rewards", "RL", "Cluster", "Study",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: release),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
@@ -48,5 +50,6 @@ let package = Package(
         .testTarget(name: "RLTests", dependencies: ["RL", "Model", "NN", "Tensor", "Rewards", "Cluster"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["flowrl", "Model", "NN", "Tensor"]),
+        .testTarget(name: "StudyTests", dependencies: ["Study", "RL", "Model", "Tensor"]),
     ]
 )

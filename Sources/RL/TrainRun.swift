@@ -79,8 +79,13 @@ public struct TrainRun {
         var nonFinite = 0
         while trainer.iteration < config.iterations {
             let diagnostics = (trainer.iteration + 1) % config.evalEvery == 0
+            let cpuStart = ProcessClock.cpuSeconds()
             let stats = try trainer.iterate(diagnostics: diagnostics)
-            metrics?.append(stats.record)
+            // CPU seconds of the iteration (evaluation excluded): the cost studies compare
+            // algorithms by, unaffected by other processes sharing the cores.
+            var record = stats.record
+            record["cpu_seconds"] = ProcessClock.cpuSeconds() - cpuStart
+            metrics?.append(record)
             // Skips come from numbers every rank shares, so all ranks count them alike.
             if let cause = stats.skipped {
                 nonFinite += 1
@@ -174,7 +179,7 @@ public struct TrainRun {
     }
 
     /// A fixed spread of held-out prompts over the categories, for the grids.
-    static func gridPrompts(_ prompts: [String], count: Int) -> [String] {
+    public static func gridPrompts(_ prompts: [String], count: Int) -> [String] {
         var byCategory: [String: [String]] = [:]
         for p in prompts { byCategory[(try? Caption.parse(p))?.category.rawValue ?? "", default: []].append(p) }
         var out: [String] = []

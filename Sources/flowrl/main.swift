@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Model
 
 /// `flowrl`: GRPO post-training of a flow-matching image model on a CPU.
 /// The executable is thin: each subcommand builds a config and calls the library.
@@ -8,8 +9,11 @@ struct FlowRL: ParsableCommand {
         commandName: "flowrl",
         abstract: "Post-train a flow-matching image model with GRPO and watch for over-optimization.",
         subcommands: [Pretrain.self, Train.self, Sample.self, Eval.self, Score.self, Compare.self,
-                      RewardModelCommand.self, Bench.self])
+                      RewardModelCommand.self, Bench.self, StudyCommand.self])
 }
+
+// A run started by `flowrl study run` ends (with a checkpoint) when the study process dies.
+ParentWatch.installFromEnvironment()
 
 // One clear line on stderr and a non-zero exit for any error (no usage dump, no stack trace);
 // --help and --version still print in full.

@@ -124,7 +124,7 @@ public struct RunRecord: Sendable {
 
     static func gridFileName(_ step: Int) -> String { String(format: "step_%06d.png", step) }
 
-    static func readConfig(_ directory: String) throws -> [String: Any] {
+    public static func readConfig(_ directory: String) throws -> [String: Any] {
         let path = directory + "/" + configFile
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CompareError.missingFile(run: directory, file: configFile)

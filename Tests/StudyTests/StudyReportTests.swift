@@ -1,0 +1,96 @@
+import Foundation
+import XCTest
+@testable import Study
+
+/// The report on a hand-made study directory whose answers are worked out by hand: two arms ×
+/// two seeds, 10 iterations, evaluations at 0, 5 and 10, 3 CPU seconds per iteration.
+final class StudyReportTests: XCTestCase {
+    var root: String!
+
+    //            proxy at 0, 5, 10     strict at 0, 5, 10
+    static let runs: [(arm: String, seed: Int, proxy: [Double], strict: [Double])] = [
+        ("a", 0, [0.2, 0.5, 0.8], [0.4, 0.6, 0.3]),
+        ("a", 1, [0.2, 0.4, 0.6], [0.4, 0.5, 0.45]),
+        ("b", 0, [0.2, 0.3, 0.5], [0.4, 0.5, 0.55]),
+        ("b", 1, [0.2, 0.45, 0.7], [0.4, 0.6, 0.5]),
+    ]
+
+    override func setUpWithError() throws {
+        root = NSTemporaryDirectory() + "flowrl-study-\(UUID().uuidString)"
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let study: [String: Any] = ["name": "hand", "baseline": "b", "seeds": [0, 1], "metrics": ["eval_strict", "eval_proxy"],
+                                    "arms": [["name": "a", "iterations": 10, "reward": "aesthetic", "settings": [:]],
+                                             ["name": "b", "iterations": 10, "reward": "aesthetic", "settings": [:]]]]
+        try JSONSerialization.data(withJSONObject: study).write(to: URL(fileURLWithPath: root + "/study.json"))
+        for r in StudyReportTests.runs {
+            let dir = "\(root!)/\(r.arm)/seed-\(r.seed)"
+            try fm.createDirectory(atPath: dir + "/ckpt/step_000010", withIntermediateDirectories: true)
+            fm.createFile(atPath: dir + "/ckpt/step_000010/DONE", contents: Data())
+            try Data(#"{"algo": "flow-grpo", "reward": "aesthetic", "iterations": 10}"#.utf8).write(to: URL(fileURLWithPath: dir + "/config.json"))
+            var lines: [String] = []
+            for (i, step) in [0, 5, 10].enumerated() {
+                if step > 0 {
+                    for it in (step - 4)...step { lines.append(#"{"step": \#(it), "cpu_seconds": 3, "reward_mean": 0.1}"#) }
+                }
+                lines.append(#"{"step": \#(step), "kind": "eval", "eval_proxy": \#(r.proxy[i]), "eval_strict": \#(r.strict[i])}"#)
+            }
+            try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: dir + "/metrics.jsonl"))
+        }
+    }
+
+    override func tearDown() { try? FileManager.default.removeItem(atPath: root) }
+
+    func testOverOptimizationSummaryMatchesHandComputation() throws {
+        let report = try StudyReport.build(StudyLayout(directory: root))
+        XCTAssertEqual(report.runs.map(\.status), [.finished, .finished, .finished, .finished])
+        // Every run reaches 0.5 (the smallest maximum, b seed 0's).
+        XCTAssertEqual(try XCTUnwrap(report.equalProxyLevel), 0.5, accuracy: 1e-12)
+        // a0 reaches 0.5 at step 5 (0.6); a1 halfway from (0.4, 0.5) to (0.6, 0.45): 0.475;
+        // b0 at step 10 (0.55); b1 a fifth of the way from (0.45, 0.6) to (0.7, 0.5): 0.58.
+        let a = try XCTUnwrap(report.summary["a"]), b = try XCTUnwrap(report.summary["b"])
+        XCTAssertEqual(try XCTUnwrap(a.strictAtEqualProxy).mean, (0.6 + 0.475) / 2, accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(b.strictAtEqualProxy).mean, (0.55 + 0.58) / 2, accuracy: 1e-12)
+        // Best strict: a0 0.6, a1 0.5, both at step 5; given back: 0.3 − 0.6 and 0.45 − 0.5.
+        XCTAssertEqual(try XCTUnwrap(a.bestStrict).mean, 0.55, accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(a.bestStep).mean, 5)
+        XCTAssertEqual(try XCTUnwrap(a.finalMinusBest).mean, -0.175, accuracy: 1e-12)
+        // t(0.975, 1)·|x0 − x1|/2 for the two given-back values −0.3 and −0.05.
+        XCTAssertEqual(try XCTUnwrap(a.finalMinusBest?.high), -0.175 + 12.706204736174698 * 0.125, accuracy: 1e-9)
+        // Paired at equal proxy, a − b per seed: 0.6 − 0.55 = 0.05 and 0.475 − 0.58 = −0.105.
+        let p = try XCTUnwrap(report.paired["a"]?.strictAtEqualProxy)
+        XCTAssertEqual(p.mean, -0.0275, accuracy: 1e-12)
+        XCTAssertFalse(p.excludesZero)
+        // 3 CPU seconds per iteration: 15 at step 5, 30 at step 10, the same for every run.
+        XCTAssertEqual(report.arms["a"]?.seconds.map { $0?.mean }, [0, 15, 30])
+        XCTAssertEqual(report.secondsUnit, "CPU seconds")
+        // Baseline gain: b ends +0.15 and +0.10 over 0.4 → 0.125. a0 first reaches +0.125 at
+        // (strict 0.6, 15 s) going from (0.4, 0 s): 0.125/0.2 of the way → 9.375 s; a1 from
+        // (+0, 0 s) to (+0.1, 15 s) to (+0.05, 30 s) never reaches it.
+        XCTAssertEqual(try XCTUnwrap(report.baselineGain), 0.125, accuracy: 1e-12)
+        XCTAssertEqual(a.reachedBaselineGain, 1)
+        XCTAssertEqual(try XCTUnwrap(a.secondsToBaselineGain).mean, 9.375, accuracy: 1e-9)
+    }
+
+    func testReportFilesAreWrittenAndJSONHasTheDocumentedKeys() throws {
+        let layout = StudyLayout(directory: root)
+        try StudyReport.build(layout).write(to: layout)
+        let data = try XCTUnwrap(FileManager.default.contents(atPath: root + "/report.json"))
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let arm = try XCTUnwrap((json["arms"] as? [String: Any])?["a"] as? [String: Any])
+        XCTAssertEqual(arm["steps"] as? [Int], [0, 5, 10])
+        let strict = try XCTUnwrap(arm["eval_strict"] as? [String: Any])
+        for key in ["mean", "ci_low", "ci_high", "n"] { XCTAssertEqual((strict[key] as? [Any])?.count, 3, key) }
+        let paired = try XCTUnwrap(((json["paired"] as? [String: Any])?["a"] as? [String: Any])?["eval_strict"] as? [String: Any])
+        for key in ["diff_mean", "ci_low", "ci_high"] { XCTAssertEqual((paired[key] as? [Any])?.count, 3, key) }
+        let summary = try XCTUnwrap((json["summary"] as? [String: Any])?["a"] as? [String: Any])
+        for key in ["best_strict", "final_minus_best", "strict_at_equal_proxy"] {
+            let o = try XCTUnwrap(summary[key] as? [String: Any], key)
+            XCTAssertEqual(Set(o.keys).isSuperset(of: ["mean", "ci_low", "ci_high", "n"]), true, key)
+        }
+        let md = try String(contentsOfFile: root + "/report.md", encoding: .utf8)
+        XCTAssertTrue(md.contains("| a | 40.0"), md)
+        XCTAssertTrue(md.contains("not distinguishable"), md)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: root + "/report.png"))
+    }
+}

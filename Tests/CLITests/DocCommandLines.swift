@@ -19,14 +19,20 @@ enum DocCommandLines {
     /// Programs that run another command given after their own options.
     static let wrappers: Set<String> = ["mpirun", "mpiexec", "srun", "time", "/usr/bin/time", "nice", "env", "exec", "sudo"]
 
+    /// Fence languages whose lines are shell commands (no language counts as shell too); a
+    /// ```swift or ```json block is code, not something a reader types.
+    static let shellLanguages: Set<String> = ["sh", "bash", "shell", "console", "zsh", "text"]
+
     static func extract(markdown: String, file: String) -> [DocCommand] {
         var out: [DocCommand] = []
         var fence: String? = nil
+        var isShell = true
         var pending = "", pendingLine = 0
         for (index, raw) in markdown.components(separatedBy: "\n").enumerated() {
             let trimmed = raw.trimmingCharacters(in: .whitespaces)
             if let open = fence {
                 if trimmed.hasPrefix(open) && trimmed.allSatisfy({ $0 == open.first }) { fence = nil; pending = ""; continue }
+                if !isShell { continue }
                 if pending.isEmpty { pendingLine = index + 1 }
                 if trimmed.hasSuffix("\\") {
                     pending += String(trimmed.dropLast()) + " "
@@ -39,6 +45,8 @@ enum DocCommandLines {
                 }
             } else if trimmed.hasPrefix("```") || trimmed.hasPrefix("~~~") {
                 fence = String(trimmed.prefix(3))
+                let language = trimmed.drop(while: { $0 == "`" || $0 == "~" }).trimmingCharacters(in: .whitespaces).lowercased()
+                isShell = language.isEmpty || shellLanguages.contains(language)
             }
         }
         return out

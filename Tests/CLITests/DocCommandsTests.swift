@@ -94,6 +94,14 @@ final class DocCommandsTests: XCTestCase {
             flowrl score --reward "external:python3 x.py" --prompt "a red circle" img.png 2>/dev/null
             Sources/flowrl    the executable
             ```
+
+            ```swift
+            flowrl train --not-shell
+            ```
+
+            ```bash
+            flowrl eval
+            ```
             """
         let found = DocCommandLines.extract(markdown: doc, file: "d.md")
         XCTAssertEqual(found.map(\.arguments), [
@@ -102,7 +110,8 @@ final class DocCommandsTests: XCTestCase {
             ["train", "--run", "/shared/runs/dp"],
             ["study", "run", "studies/NAME.json", "--out", "1", "--jobs", "1"],
             ["score", "--reward", "external:python3 x.py", "--prompt", "a red circle", "img.png"],
+            ["eval"],
         ])
-        XCTAssertEqual(found.map(\.line), [2, 4, 6, 7, 8])
+        XCTAssertEqual(found.map(\.line), [2, 4, 6, 7, 8, 17])
     }
 }

@@ -42,9 +42,10 @@ fi
 
 # The budget: half the default prompts per iteration (4 × 8 samples) at 3× the default learning
 # rate, so that a policy drifts far enough to hack the proxy within minutes per run; held-out
-# evaluations every 10 iterations on 2 seeds a prompt (204 images). Same for every run.
+# evaluations every 10 iterations on 2 seeds a prompt (204 images). Same for every run. models/base
+# and shift 3 are written out: they were flowrl train's defaults when the study was run.
 cat > "$OUT/study.json" <<JSON
-{"prompts_per_iteration": 4, "lr": $LR, "sde_steps": 0, "eval_seeds": 2, "eval_every": 10, "checkpoint_every": 5}
+{"base": "models/base", "shift": 3, "prompts_per_iteration": 4, "lr": $LR, "sde_steps": 0, "eval_seeds": 2, "eval_every": 10, "checkpoint_every": 5}
 JSON
 COMMON=(--config "$OUT/study.json" --reward "$REWARD" --iterations "$ITERATIONS" --seed "$SEED"
         --threads "$THREADS")

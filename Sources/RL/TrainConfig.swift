@@ -3,6 +3,8 @@ import Model
 
 /// Every setting of a GRPO run (`flowrl train`), saved in the run's config.json.
 /// Keys are the snake_case forms of the command-line flags; `--config FILE.json` takes the same keys.
+/// These are the library's base values (`flowrl bench` times them); `flowrl train` and `flowrl study`
+/// lay `TrainSettings.defaultRecipe` (the GRPO-Guard recipe) over them, see `TrainSettings`.
 public struct TrainConfig: Codable, Equatable, Sendable {
     /// Model directory the policy starts from (and the frozen KL reference).
     public var base: String = "models/base"

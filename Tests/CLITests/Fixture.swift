@@ -21,8 +21,11 @@ struct Fixture {
         try write("train.txt", "a red circle\ntwo blue squares\na green triangle\n")
         try write("test.txt", "a white square\nthree red circles\n")
         // Settings without a flag (eval sampler) live in the config file; flags override the rest.
+        // The algorithm and rollout window are the library's Flow-GRPO ones, written out because
+        // `flowrl train`'s default recipe (GRPO-Guard, sde_steps 4, shift 1) would otherwise apply.
         try write("tiny.json", """
             {"base": "base", "train_prompts": "train.txt", "test_prompts": "test.txt", "reward": "aesthetic",
+             "algo": "flow-grpo", "sde_steps": 0, "shift": 3,
              "prompts_per_iteration": 2, "group_size": 2, "mini_batch": 2, "steps": 3, "eval_every": 1000,
              "eval_seeds": 1, "eval_steps": 2, "checkpoint_every": 1, "threads": 1}
             """)

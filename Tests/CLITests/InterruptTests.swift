@@ -39,6 +39,8 @@ final class InterruptTests: XCTestCase {
 
     func testSIGINTStopsTrainWithACheckpointAndResumeContinues() throws {
         let step = try interrupt(fx.trainArgs(run: "run", iterations: 100_000), run: "run", signal: SIGINT)
+        // Interrupted, it still says what the run did so far.
+        XCTAssertTrue(text(fx.root.appendingPathComponent("run.log")).contains("summary of run:\n  held-out strict accuracy: "))
         let r = try CLI.run(fx.trainArgs(run: "run", iterations: step + 1, extra: ["--resume"]), cwd: fx.root)
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(CheckpointStore.completeSteps(run: fx.path("run")).last, step + 1)

@@ -62,6 +62,29 @@ final class ResumeSettingsTests: XCTestCase {
         XCTAssertFalse(same.stderr.contains("changed settings"), same.stderr)
     }
 
+    /// `--resume --algo X` with another algorithm: X's own ε and β apply unless that command line
+    /// gives them, and the resume record lists every change (issue 24).
+    func testTrainResumedWithAnotherAlgorithmTakesItsDefaultsAndRecordsTheChange() throws {
+        let first = try CLI.run(fx.trainArgs(run: "a", iterations: 1), cwd: fx.root)   // tiny.json: flow-grpo
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertEqual((try savedConfig("a")["clip_epsilon"] as? NSNumber)?.floatValue, 2e-3)
+        let r = try CLI.run(["train", "--run", "a", "--resume", "--iterations", "2", "--algo", "grpo-guard", "--threads", "1"],
+                            cwd: fx.root)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let saved = try savedConfig("a")
+        XCTAssertEqual(saved["algo"] as? String, "grpo-guard")
+        XCTAssertEqual((saved["kl_beta"] as? NSNumber)?.floatValue, 0)
+        XCTAssertEqual((saved["clip_epsilon"] as? NSNumber)?.floatValue, 1.4e-5)
+        let records = try MetricsLog.read(fx.path("a/metrics.jsonl"))
+        let resume = try XCTUnwrap(records.first { $0["kind"] as? String == "resume" })
+        XCTAssertEqual(resume["changed"] as? [String],
+                       [#"algo: "flow-grpo" → "grpo-guard""#, "clip_epsilon: 0.002 → 1.4e-05", "kl_beta: 0.01 → 0"])
+        // The run ends with its summary, read from its own metrics.jsonl.
+        XCTAssertTrue(r.stdout.contains("summary of a:"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("held-out strict accuracy: "), r.stdout)
+        XCTAssertTrue(r.stdout.contains("before/after figure: flowrl compare a --first-step"), r.stdout)
+    }
+
     func testPretrainResumedWithoutItsFlagsKeepsItsSettings() throws {
         let first = try CLI.run(fx.pretrainArgs(run: "pre", steps: 1, extra: ["--lr", "1e-3", "--seed", "3"]), cwd: fx.root)
         XCTAssertEqual(first.status, 0, first.stderr)

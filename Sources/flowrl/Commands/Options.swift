@@ -5,8 +5,10 @@ import NN
 
 /// Options shared by the commands that read a model checkpoint.
 struct CheckpointOptions: ParsableArguments {
-    @Option(name: .long, help: "Model directory (config.json + model.safetensors) or a run directory.")
-    var checkpoint: String = "models/base"
+    /// The base `flowrl train` starts from by default (its recipe was measured on it), so that
+    /// `sample` and `eval` without --checkpoint show the model a default run improves.
+    @Option(name: .long, help: "Model directory (config.json + model.safetensors) or a run directory; the default is the base `flowrl train` starts from.")
+    var checkpoint: String = "models/base-curriculum"
 
     /// Loads the model; a run directory resolves to its exported `model/` subdirectory.
     func load() throws -> (ModelConfig, Parameters) {

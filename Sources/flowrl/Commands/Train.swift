@@ -8,37 +8,47 @@ import Tensor
 /// `flowrl train`: GRPO post-training of the base model, with grids and metrics per run.
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Post-train the base model with GRPO (Flow-GRPO or GRPO-Guard) and record everything.")
+        abstract: "Post-train the base model with GRPO (Flow-GRPO or GRPO-Guard) and record everything.",
+        discussion: """
+            With no settings it runs the project's best documented recipe, configs/guard-curriculum.json: GRPO-Guard \
+            with KL β 0.01 on models/base-curriculum, reward geneval:1,geneval_strict:1,relation:3,extras:0.3, \
+            the first 4 of 10 steps stochastic, shift 1, 300 iterations, an evaluation every 50 (+17.6 points of \
+            held-out strict accuracy, docs/results.md). The previous defaults (Flow-GRPO on models/base) are \
+            configs/flow-grpo-baseline.json. Settings merge as: defaults ← --config file ← flags (on --resume: \
+            the run's config.json ← --config ← flags). Naming an algorithm (--algo or a config key; on --resume, switching it) \
+            gives it its own defaults for --kl-beta and --clip-epsilon unless those are given too. At the end (or on Ctrl-C) a summary \
+            of the run is printed.
+            """)
 
     @Option(name: .customLong("run"), help: "Run directory (default outputs/runs/<timestamp>).")
     var runDirectory: String?
     @Flag(help: "Continue the run from its newest complete checkpoint with its saved settings; flags given override them, logged (needs --run).") var resume = false
     @Option(help: "JSON file of settings (keys as in the run's config.json); flags override it.") var config: String?
-    @Option(help: "Model directory to start from; also the frozen KL reference.") var base: String?
-    @Option(help: "Reward spec, e.g. geneval or geneval:1,compress:0.1.") var reward: String?
-    @Option(help: "Policy loss: \(PolicyLosses.known.joined(separator: ", ")).") var algo: String?
-    @Option(parsing: .unconditional, help: "GRPO iterations.") var iterations: Int?
+    @Option(help: "Model directory to start from; also the frozen KL reference (default models/base-curriculum).") var base: String?
+    @Option(help: "Reward spec, e.g. geneval or geneval:1,compress:0.1 (default geneval:1,geneval_strict:1,relation:3,extras:0.3).") var reward: String?
+    @Option(help: "Policy loss: \(PolicyLosses.known.joined(separator: ", ")) (default grpo-guard).") var algo: String?
+    @Option(parsing: .unconditional, help: "GRPO iterations (default 300).") var iterations: Int?
     @Option(name: .customLong("prompts-per-iteration"), parsing: .unconditional, help: "Prompts per iteration (P).") var promptsPerIteration: Int?
     @Option(name: .customLong("group-size"), parsing: .unconditional, help: "Samples per prompt (G).") var groupSize: Int?
     @Option(name: .customLong("mini-batch"), parsing: .unconditional, help: "Trajectories per optimizer step.") var miniBatch: Int?
     @Option(name: .customLong("inner-epochs"), parsing: .unconditional, help: "Passes over each iteration's trajectories.") var innerEpochs: Int?
     @Option(parsing: .unconditional, help: "Denoising steps of the rollouts (T).") var steps: Int?
-    @Option(parsing: .unconditional, help: "Time shift of the rollout schedule (SD3's s; 1 = even steps, > 1 = more steps at high noise).")
+    @Option(parsing: .unconditional, help: "Time shift of the rollout schedule (SD3's s; 1 = even steps, > 1 = more steps at high noise; default 1).")
     var shift: Float?
     @Option(name: .customLong("noise-level"), parsing: .unconditional, help: "SDE noise level a.") var noiseLevel: Float?
     @Option(name: .customLong("rollout-cfg"), parsing: .unconditional,
             help: "Classifier-free guidance scale of the rollouts, also the trained policy (1 = off).")
     var rolloutCFG: Float?
-    @Option(name: .customLong("sde-steps"), help: "Stochastic (trained) steps at the start of each rollout; 0 = all.") var sdeSteps: Int?
+    @Option(name: .customLong("sde-steps"), help: "Stochastic (trained) steps at the start of each rollout; 0 = all (default 4).") var sdeSteps: Int?
     @Flag(name: .customLong("shared-noise"), inversion: .prefixedNo,
           help: "Start the G samples of a group from one initial noise (DanceGRPO); default off.")
     var sharedNoise: Bool?
     @Option(parsing: .unconditional, help: "Learning rate.") var lr: Float?
     @Option(name: .customLong("kl-beta"), parsing: .unconditional,
-            help: "KL penalty β against the base model (default 0 for grpo-guard, else 0.01).")
+            help: "KL penalty β against the base model (default 0.01; when --algo or a config names the algorithm: 0 for grpo-guard, as in the paper, else 0.01).")
     var klBeta: Float?
     @Option(name: .customLong("clip-epsilon"), parsing: .unconditional,
-            help: "Ratio clip range ε (default 1.4e-5 for grpo-guard, else 2e-3).")
+            help: "Ratio clip range ε (default 1.4e-5 for grpo-guard with RatioNorm, else 2e-3).")
     var clipEpsilon: Float?
     @Flag(name: .customLong("ratio-norm"), inversion: .prefixedNo, help: "grpo-guard: RatioNorm on/off (ablation).")
     var ratioNorm: Bool?
@@ -49,7 +59,7 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("bapo-target"), parsing: .unconditional, help: "bapo: target share of positive-advantage rows in the loss.")
     var bapoTarget: Float?
     @Option(parsing: .unconditional, help: "Seed of prompts, rollouts and shuffles.") var seed: UInt64?
-    @Option(name: .customLong("eval-every"), parsing: .unconditional, help: "Iterations between held-out evaluations and grids.") var evalEvery: Int?
+    @Option(name: .customLong("eval-every"), parsing: .unconditional, help: "Iterations between held-out evaluations and grids (default 50).") var evalEvery: Int?
     @Option(name: .customLong("checkpoint-every"), parsing: .unconditional, help: "Iterations between checkpoints.") var checkpointEvery: Int?
     @Option(name: .customLong("train-prompts"), help: "Training prompt file.") var trainPrompts: String?
     @Option(name: .customLong("test-prompts"), help: "Held-out prompt file.") var testPrompts: String?
@@ -66,68 +76,61 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
-        var cfg = TrainConfig()
-        // Keys the user set, so that algorithm-dependent defaults (kl_beta, clip_epsilon) fill only the rest.
-        var explicit = Set<String>()
-        // A resumed run starts from the settings it was started with, not from the defaults.
         let dir = runDirectory ?? "outputs/runs/" + Train.timestamp()
+        // A resumed run starts from the settings it was started with, not from the defaults.
         let saved = resume ? try SavedRunConfig.load(TrainConfig.self, directory: dir) : nil
-        if let saved {
-            cfg = saved
-            explicit = TrainConfig.CodingKeys.allKeys
-        }
+        var layers: [[String: Any]] = []
         if let path = config {
-            let file = try loadJSONConfig(TrainConfig.self, path: path, keys: TrainConfig.CodingKeys.allKeys)
-            let keys = Train.keys(ofJSONFile: path)
-            cfg = try ResumedSettings.overlay(cfg, with: file, keys: keys)
-            explicit.formUnion(keys)
+            _ = try loadJSONConfig(TrainConfig.self, path: path, keys: TrainConfig.CodingKeys.allKeys)   // names the file on error
+            layers.append(Train.jsonObject(ofFile: path))
         }
-        if let base { cfg.base = base }
-        if let reward { cfg.reward = reward }
-        if let algo { cfg.algo = algo }
-        if let iterations { cfg.iterations = iterations }
-        if let promptsPerIteration { cfg.promptsPerIteration = promptsPerIteration }
-        if let groupSize { cfg.groupSize = groupSize }
-        if let miniBatch { cfg.miniBatch = miniBatch }
-        if let innerEpochs { cfg.innerEpochs = innerEpochs }
-        if let steps { cfg.steps = steps }
-        if let shift { cfg.shift = shift }
-        if let noiseLevel { cfg.noiseLevel = noiseLevel }
-        if let rolloutCFG { cfg.rolloutCFG = rolloutCFG }
-        if let sdeSteps { cfg.sdeSteps = sdeSteps }
-        if let sharedNoise { cfg.sharedNoise = sharedNoise }
-        if let lr { cfg.lr = lr }
-        if let klBeta { cfg.klBeta = klBeta; explicit.insert(TrainConfig.CodingKeys.klBeta.stringValue) }
-        if let clipEpsilon { cfg.clipEpsilon = clipEpsilon; explicit.insert(TrainConfig.CodingKeys.clipEpsilon.stringValue) }
-        if let ratioNorm { cfg.ratioNorm = ratioNorm }
-        if let reweight { cfg.reweight = reweight }
-        if let segmentSteps { cfg.segmentSteps = segmentSteps }
-        if let bapoTarget { cfg.bapoTarget = bapoTarget }
-        if let seed { cfg.seed = seed }
-        if let evalEvery { cfg.evalEvery = evalEvery }
-        if let checkpointEvery { cfg.checkpointEvery = checkpointEvery }
-        if let trainPrompts { cfg.trainPrompts = trainPrompts }
-        if let testPrompts { cfg.testPrompts = testPrompts }
-        cfg.threads = threading.threads
-        PolicyLosses.applyDefaults(to: &cfg, explicit: explicit)
-        let changed = try saved.map { try ResumedSettings.changedSettings(cfg, saved: $0, ignoring: TrainConfig.quietOnResume) } ?? []
-        if let problem = cfg.problem { throw ValidationError(problem) }
+        layers.append(flagSettings)
+        // Merging, defaults and the resume overlay live in the library (`TrainSettings`), shared with `flowrl study`.
+        let settings: TrainSettings.Resolved
+        do { settings = try TrainSettings.resolve(saved: saved, layers: layers) } catch let error as TrainSettingsError {
+            throw ValidationError(error.description)
+        }
+        let cfg = settings.config
+        let changed = settings.changedOnResume
         let collective = try Cluster.join()   // one process, or one rank of `mpirun -np N`
         var job = TrainRun(directory: dir, config: cfg, resume: resume)
         job.changedOnResume = changed
         job.collective = collective
         let code = try job.run()
+        // Ended or interrupted (130/143): what the run did, from its own metrics.jsonl.
+        if collective.isRoot, let summary = try? TrainSummary(run: dir) { print(summary.text) }
         // Only after a run that every rank finished: a failing rank exits without it, and mpirun
         // (or the collective's timeout) then ends the others.
         collective.finish()
         if code != 0 { throw ExitCode(code) }
     }
 
+    /// The settings given as flags, keyed as in config.json; a flag not given is absent, so the
+    /// layers below it (config file, saved run, default recipe) keep their value.
+    var flagSettings: [String: Any] {
+        let given: [(TrainConfig.CodingKeys, Any?)] = [
+            (.base, base), (.reward, reward), (.algo, algo), (.iterations, iterations),
+            (.promptsPerIteration, promptsPerIteration), (.groupSize, groupSize), (.miniBatch, miniBatch),
+            (.innerEpochs, innerEpochs), (.steps, steps), (.shift, shift), (.noiseLevel, noiseLevel),
+            (.rolloutCFG, rolloutCFG), (.sdeSteps, sdeSteps), (.sharedNoise, sharedNoise), (.lr, lr),
+            (.klBeta, klBeta), (.clipEpsilon, clipEpsilon), (.ratioNorm, ratioNorm), (.reweight, reweight),
+            (.segmentSteps, segmentSteps), (.bapoTarget, bapoTarget), (.seed, seed), (.evalEvery, evalEvery),
+            (.checkpointEvery, checkpointEvery), (.trainPrompts, trainPrompts), (.testPrompts, testPrompts),
+            (.threads, threading.threads),
+        ]
+        var out: [String: Any] = [:]
+        for case let (key, value?) in given { out[key.stringValue] = value }
+        return out
+    }
+
     /// Top-level keys of a JSON object file (already validated by `loadJSONConfig`).
-    static func keys(ofJSONFile path: String) -> Set<String> {
+    static func keys(ofJSONFile path: String) -> Set<String> { Set(jsonObject(ofFile: path).keys) }
+
+    /// A JSON object file (already validated by `loadJSONConfig`) as a settings layer.
+    static func jsonObject(ofFile path: String) -> [String: Any] {
         guard let data = FileManager.default.contents(atPath: path),
-              let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { return [] }
-        return Set(object.keys)
+              let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { return [:] }
+        return object
     }
 
     static func timestamp() -> String {

@@ -84,7 +84,7 @@ public struct TrainRun {
             // CPU seconds of the iteration (evaluation excluded): the cost studies compare
             // algorithms by, unaffected by other processes sharing the cores.
             var record = stats.record
-            record["cpu_seconds"] = ProcessClock.cpuSeconds() - cpuStart
+            record["seconds_cpu"] = ProcessClock.cpuSeconds() - cpuStart
             metrics?.append(record)
             // Skips come from numbers every rank shares, so all ranks count them alike.
             if let cause = stats.skipped {

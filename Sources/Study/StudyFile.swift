@@ -12,7 +12,7 @@ import Tensor
 ///      "arms": [{"name": "flow-grpo", "settings": {"algo": "flow-grpo"}},
 ///               {"name": "grpo-guard", "settings": {}}]}
 ///
-/// A run's settings are layered: `config_file`, then `config`, then the arm's `settings`, then
+/// A run's settings are layered over `flowrl train`'s defaults (`TrainSettings`): `config_file`, then `config`, then the arm's `settings`, then
 /// its seed; keys are `flowrl train`'s config keys. Paths are relative to the working directory,
 /// like every other flowrl path.
 public struct StudyFile {
@@ -124,13 +124,14 @@ public struct StudyFile {
     public func trainConfig(arm: String, seed: UInt64) throws -> TrainConfig {
         let object = settings(arm: arm, seed: seed)
         let fail = { (why: String) in StudyError.armSetting(file: path, arm: arm, problem: why) }
-        var config: TrainConfig
+        // The same merge `flowrl train --config settings.json` does (TrainSettings: the default
+        // recipe under the layers, then the algorithm's ε and β), so validation sees what will run.
+        let config: TrainConfig
         do {
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-            config = try StrictJSON.decode(TrainConfig.self, from: data, allowedKeys: TrainConfig.CodingKeys.allKeys)
+            config = try TrainSettings.resolve(layers: [object]).config
+        } catch TrainSettingsError.badLayer(_, let reason) {
+            throw fail(reason)
         } catch { throw fail("\(error)") }
-        PolicyLosses.applyDefaults(to: &config, explicit: Set(object.keys))
-        if let problem = config.problem { throw fail(problem) }
         do { _ = try PolicyLosses.make(config.algo, config: config) } catch { throw fail("\(error)") }
         do { _ = try RewardRegistry.parse(config.reward) } catch { throw fail("reward '\(config.reward)': \(error)") }
         guard FileManager.default.fileExists(atPath: config.base + "/config.json") else {

@@ -14,7 +14,7 @@ public struct StudyRunData: Sendable {
     public var steps: [Int] = []
     public var metrics: [String: [Double]] = [:]
     public var seconds: [Double] = []
-    /// Whether `seconds` are CPU seconds (`cpu_seconds` records) rather than wall-clock ones.
+    /// Whether `seconds` are CPU seconds (`seconds_cpu` records) rather than wall-clock ones.
     public var cpuSeconds = false
 
     /// The run's (proxy, gold) path for equal-proxy readings.
@@ -55,9 +55,9 @@ public struct StudyRunData: Sendable {
         // seconds where the run logged them (unaffected by other runs sharing the cores), else
         // the wall-clock seconds of its rollout, reward and update.
         var perStep: [Int: Double] = [:]
-        let cpu = record.training["cpu_seconds"]
+        let cpu = record.training["seconds_cpu"]
         data.cpuSeconds = cpu != nil
-        for key in cpu != nil ? ["cpu_seconds"] : ["seconds_rollout", "seconds_reward", "seconds_update"] {
+        for key in cpu != nil ? ["seconds_cpu"] : ["seconds_rollout", "seconds_reward", "seconds_update"] {
             guard let s = record.training[key] else { continue }
             for (step, v) in zip(s.steps, s.values) where v.isFinite { perStep[step, default: 0] += v }
         }

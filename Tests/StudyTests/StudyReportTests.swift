@@ -31,7 +31,7 @@ final class StudyReportTests: XCTestCase {
             var lines: [String] = []
             for (i, step) in [0, 5, 10].enumerated() {
                 if step > 0 {
-                    for it in (step - 4)...step { lines.append(#"{"step": \#(it), "cpu_seconds": 3, "reward_mean": 0.1}"#) }
+                    for it in (step - 4)...step { lines.append(#"{"step": \#(it), "seconds_cpu": 3, "reward_mean": 0.1}"#) }
                 }
                 lines.append(#"{"step": \#(step), "kind": "eval", "eval_proxy": \#(r.proxy[i]), "eval_strict": \#(r.strict[i])}"#)
             }

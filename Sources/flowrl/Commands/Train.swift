@@ -48,6 +48,8 @@ struct Train: ParsableCommand {
     var segmentSteps: Int?
     @Option(name: .customLong("bapo-target"), parsing: .unconditional, help: "bapo: target share of positive-advantage rows in the loss.")
     var bapoTarget: Float?
+    @Flag(name: .customLong("tensorboard"), inversion: .prefixedNo, help: "Write TensorBoard events to RUN/tb/ as the run goes (default on).")
+    var tensorboard: Bool?
     @Option(parsing: .unconditional, help: "Seed of prompts, rollouts and shuffles.") var seed: UInt64?
     @Option(name: .customLong("eval-every"), parsing: .unconditional, help: "Iterations between held-out evaluations and grids.") var evalEvery: Int?
     @Option(name: .customLong("checkpoint-every"), parsing: .unconditional, help: "Iterations between checkpoints.") var checkpointEvery: Int?
@@ -103,6 +105,7 @@ struct Train: ParsableCommand {
         if let reweight { cfg.reweight = reweight }
         if let segmentSteps { cfg.segmentSteps = segmentSteps }
         if let bapoTarget { cfg.bapoTarget = bapoTarget }
+        if let tensorboard { cfg.tensorboard = tensorboard }
         if let seed { cfg.seed = seed }
         if let evalEvery { cfg.evalEvery = evalEvery }
         if let checkpointEvery { cfg.checkpointEvery = checkpointEvery }

@@ -18,40 +18,59 @@ public final class RunEvents {
     public static func rebuild(logdir: String, from run: String, upToStep: Int? = nil) throws -> RunEvents {
         for old in EventFile.files(in: logdir) { try? FileManager.default.removeItem(atPath: old) }
         let events = try RunEvents(logdir: logdir)
-        if let data = FileManager.default.contents(atPath: run + "/config.json") {
-            events.config(String(decoding: data, as: UTF8.self))
-        }
         let metrics = run + "/metrics.jsonl"
+        var records: [[String: Any]] = []
         if FileManager.default.fileExists(atPath: metrics) {
-            for record in try readRecords(metrics) {
-                if let s = MetricsEvents.step(of: record), let limit = upToStep, s > limit { continue }
-                events.record(record)
+            records = try readRecords(metrics).filter { r in
+                guard let s = MetricsEvents.step(of: r), let limit = upToStep else { return true }
+                return s <= limit
             }
         }
+        // Records carry no clock time, but they do carry the seconds each phase took: replayed
+        // events get wall times spaced by those seconds and ending now, so TensorBoard's "relative"
+        // axis shows training time, and live events of a resumed run continue from there.
+        let total = records.reduce(0) { $0 + seconds(in: $1) }
+        var clock = Date().timeIntervalSince1970 - total
+        var stepTime: [Int: Double] = [:]
+        for record in records {
+            clock += seconds(in: record)
+            events.record(record, wallTime: clock)
+            if let s = MetricsEvents.step(of: record) { stepTime[s] = clock }
+        }
         for (step, path) in gridFiles(run) where upToStep.map({ step <= $0 }) ?? true {
-            try events.grid(step: step, pngPath: path)
+            try events.grid(step: step, pngPath: path, wallTime: stepTime[step] ?? clock)
+        }
+        if let data = FileManager.default.contents(atPath: run + "/config.json") {
+            events.config(String(decoding: data, as: UTF8.self), wallTime: Date().timeIntervalSince1970 - total)
         }
         return events
     }
 
+    /// Seconds a record accounts for: the phases of a training iteration, or an evaluation.
+    static func seconds(in record: [String: Any]) -> Double {
+        let keys = ["seconds_rollout", "seconds_reward", "seconds_update", "eval_seconds"]
+        return keys.compactMap { record[$0].flatMap(MetricsEvents.number) }.filter { $0.isFinite && $0 > 0 }.reduce(0, +)
+    }
+
     /// One metrics.jsonl record, at its step.
-    public func record(_ record: [String: Any]) {
+    public func record(_ record: [String: Any], wallTime: Double = Date().timeIntervalSince1970) {
         guard let step = MetricsEvents.step(of: record) else { return }
-        file.write(step: step, values: MetricsEvents.values(for: record))
+        file.write(step: step, values: MetricsEvents.values(for: record), wallTime: wallTime)
     }
 
     /// A grid PNG as the image `grids` at `step`.
-    public func grid(step: Int, pngPath: String) throws {
+    public func grid(step: Int, pngPath: String, wallTime: Double = Date().timeIntervalSince1970) throws {
         guard let data = FileManager.default.contents(atPath: pngPath) else { throw TrackingError.missingFile(pngPath) }
         let png = [UInt8](data)
         guard let size = RunEvents.pngSize(png) else { throw TrackingError.unreadable(pngPath, "not a PNG file") }
-        file.write(step: step, values: [SummaryValue(tag: "grids", .image(png: png, width: size.width, height: size.height))])
+        file.write(step: step, values: [SummaryValue(tag: "grids", .image(png: png, width: size.width, height: size.height))],
+                   wallTime: wallTime)
     }
 
     /// config.json as the text `config` at step 0, as a Markdown code block (the text plugin renders Markdown).
-    public func config(_ json: String) {
+    public func config(_ json: String, wallTime: Double = Date().timeIntervalSince1970) {
         let block = json.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n")
-        file.write(step: 0, values: [SummaryValue(tag: "config", .text(block))])
+        file.write(step: 0, values: [SummaryValue(tag: "config", .text(block))], wallTime: wallTime)
     }
 
     /// Width and height from a PNG's IHDR chunk (bytes 16–23, big-endian), without decoding it.

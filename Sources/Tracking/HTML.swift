@@ -67,7 +67,8 @@ public enum HTML {
         .grids { display: flex; flex-wrap: wrap; gap: 14px; align-items: flex-start; }
         figure { margin: 0; background: #fff; border: 1px solid #ddd; padding: 6px; }
         figcaption { font-size: 13px; color: #444; margin-top: 4px; }
-        img { max-width: 100%; image-rendering: pixelated; }
+        img { max-width: 100%; }
+        .grids img { width: 430px; }
         </style>
         </head>
         <body>

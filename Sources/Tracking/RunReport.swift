@@ -51,8 +51,11 @@ public struct RunReport {
         if let dict = value as? [String: Any] {
             return dict.flatMap { flatten($0.value, prefix: prefix.isEmpty ? $0.key : prefix + "." + $0.key) }
         }
-        if value is NSNull { return [(prefix, "null")] }
-        if let list = value as? [Any] { return [(prefix, "[" + list.map { "\($0)" }.joined(separator: ", ") + "]")] }
+        // The value's own JSON text, so that true stays "true" (Foundation's NSNumber prints 1).
+        if let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys, .withoutEscapingSlashes]) {
+            let text = String(decoding: data, as: UTF8.self)
+            return [(prefix, text.hasPrefix("\"") && text.hasSuffix("\"") && text.count >= 2 ? String(text.dropFirst().dropLast()) : text)]
+        }
         return [(prefix, "\(value)")]
     }
 
@@ -61,7 +64,9 @@ public struct RunReport {
         body += "<p class=\"sub\">\(HTML.escape(summaryLine()))</p>\n"
         body += "<h2>Configuration</h2>\n<div class=\"config\">\n"
         if config.isEmpty { body += "<p>No config.json.</p>\n" }
-        for chunk in stride(from: 0, to: config.count, by: 14).map({ Array(config[$0..<min($0 + 14, config.count)]) }) {
+        // Three tables side by side (CSS columns), each kept whole.
+        let perColumn = max(1, (config.count + 2) / 3)
+        for chunk in stride(from: 0, to: config.count, by: perColumn).map({ Array(config[$0..<min($0 + perColumn, config.count)]) }) {
             body += "<div style=\"break-inside: avoid\">" + HTML.table(["key", "value"], chunk.map { [HTML.escape($0.key), HTML.escape($0.value)] }) + "</div>"
         }
         body += "</div>\n<h2>Metrics</h2>\n<div class=\"plots\">\n" + metricPlots().map { $0.svg() }.joined(separator: "\n") + "\n</div>\n"
@@ -112,7 +117,8 @@ public struct RunReport {
             plot("Diversity (gold)", [line("eval_diversity", eval["eval_diversity"], markers: true)]),
             plot("Objects (gold)", [line("eval_objects", eval["eval_objects"], markers: true)]),
             plot("Pretraining loss", [line("loss", training["loss"])]),
-            plot("Learning rate", [line("lr", training["lr"])]),
+            // Only when it moves (warm-up, decay): a flat line says less than the config table.
+            Set(training["lr"]?.map(\.value) ?? []).count > 1 ? plot("Learning rate", [line("lr", training["lr"])]) : nil,
         ]
         return plots.compactMap { $0 }
     }
@@ -135,6 +141,7 @@ public struct RunReport {
             plot("Gradient norm", [line("grad_norm", training["grad_norm"])]),
             plot("Zero-std groups", [line("zero_std_ratio", training["zero_std_ratio"])]),
         ]
-        return plots.compactMap { $0 }
+        // A diagnostic that never moved (KL with β = 0, no zero-std groups) is left out.
+        return plots.compactMap { $0 }.filter { p in Set(p.series.flatMap { $0.ys.compactMap { $0 } }).count > 1 }
     }
 }

@@ -26,7 +26,7 @@ public struct SVGPlot {
     public var xLabel: String
     public var yLabel: String
     public var series: [Series]
-    public var width = 460.0, height = 290.0
+    public var width = 430.0, height = 280.0
     /// A horizontal reference line (e.g. 0 for paired differences).
     public var referenceY: Double?
 
@@ -165,6 +165,7 @@ public struct SVGPlot {
 
     /// A tick label with as many decimals as the tick step needs.
     static func label(_ v: Double, step ticks: [Double]) -> String {
+        if v == 0 { return "0" }
         let step = ticks.count > 1 ? abs(ticks[1] - ticks[0]) : 1
         if abs(v) >= 1e5 || (abs(v) < 1e-3 && v != 0 && step < 1e-3) { return String(format: "%.1e", v) }
         let decimals = max(0, min(6, Int(-floor(log10(step) + 1e-9))))

@@ -50,7 +50,9 @@ public enum TensorBoardExport {
             return [logdir]
         case .study(let study):
             let root = out ?? study + "/tb"
-            return try RunOrStudy.studyRuns(study).map { run in
+            let runs = RunOrStudy.studyRuns(study)
+            guard !runs.isEmpty else { throw TrackingError.emptyStudy(study) }
+            return try runs.map { run in
                 let logdir = root + "/" + run.name
                 _ = try RunEvents.rebuild(logdir: logdir, from: run.directory)
                 return logdir

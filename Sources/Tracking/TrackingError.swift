@@ -4,6 +4,7 @@ public enum TrackingError: Error, CustomStringConvertible, Equatable {
     case notARunOrStudy(String)
     case missingFile(String)
     case unreadable(String, String)
+    case emptyStudy(String)
 
     public var description: String {
         switch self {
@@ -12,6 +13,7 @@ public enum TrackingError: Error, CustomStringConvertible, Equatable {
             return "\(p) is neither a run directory (no metrics.jsonl) nor a study directory (no study.json)"
         case .missingFile(let p): return "\(p) does not exist"
         case let .unreadable(p, why): return "cannot read \(p): \(why)"
+        case .emptyStudy(let p): return "study \(p) has no runs yet (no ARM/seed-S/metrics.jsonl under it)"
         }
     }
 }

@@ -177,6 +177,7 @@ final class TrackingCLITests: XCTestCase {
         try CLI.assertRejected(["export", "tensorboard", "base"], mentions: "neither a run directory", in: fixture)
         try fixture.write("empty-study/study.json", "{}")
         try CLI.assertOneLineError(["report", "empty-study"], mentions: "report.json", cwd: fixture.root)
+        try CLI.assertRejected(["export", "tensorboard", "empty-study"], mentions: "has no runs", in: fixture)
         for sub in [["export", "tensorboard"], ["report"]] {
             let r = try CLI.run(sub + ["--help"])
             XCTAssertEqual(r.status, 0); XCTAssertTrue(r.stdout.contains("USAGE"))

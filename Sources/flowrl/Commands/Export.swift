@@ -25,9 +25,7 @@ struct ExportTensorBoard: ParsableCommand {
 
     func run() throws {
         for source in sources {
-            let logdirs = try TensorBoardExport.export(source, out: out)
-            if logdirs.isEmpty { throw TrackingError.notARunOrStudy(source) }
-            for dir in logdirs { print("wrote \(dir)") }
+            for dir in try TensorBoardExport.export(source, out: out) { print("wrote \(dir)") }
         }
         if let out { print("view with: tensorboard --logdir \(out)") }
     }

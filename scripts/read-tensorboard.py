@@ -5,7 +5,7 @@
 
 LOGDIR holding event files directly is read as one run; otherwise every subdirectory with event
 files is a run (EventMultiplexer), named by its path relative to LOGDIR. Output:
-{"runs": {RUN: {"file_version": v, "scalars": {tag: [[step, value], ...]},
+{"runs": {RUN: {"file_version": v, "scalars": {tag: [[step, value, wall_time], ...]},
  "histograms": {tag: [[step, min, max, num, sum, sum_squares, bucket_limit, bucket], ...]},
  "images": {tag: [[step, width, height, png_sha256], ...]}, "texts": {tag: [[step, text], ...]}}}}
 Exit status 3 when `import tensorboard` fails (the tests skip then).
@@ -34,7 +34,7 @@ def read_run(path):
     tags = acc.Tags()
     out = {"file_version": acc.file_version, "scalars": {}, "histograms": {}, "images": {}, "texts": {}}
     for tag in tags[ea_mod.SCALARS]:
-        out["scalars"][tag] = [[e.step, e.value] for e in acc.Scalars(tag)]
+        out["scalars"][tag] = [[e.step, e.value, e.wall_time] for e in acc.Scalars(tag)]
     for tag in tags[ea_mod.HISTOGRAMS]:
         out["histograms"][tag] = [[e.step, h.min, h.max, h.num, h.sum, h.sum_squares, list(h.bucket_limit), list(h.bucket)]
                                   for e in acc.Histograms(tag) for h in [e.histogram_value]]

@@ -65,3 +65,33 @@ final class EventFileTests: XCTestCase {
         XCTAssertEqual(MetricsEvents.values(for: ["step": 1, "kind": "other", "x": 1]), [])
     }
 }
+
+final class RunEventsTests: XCTestCase {
+    /// A rebuilt log replays metrics.jsonl up to the resume step only, with wall times spaced by the
+    /// seconds each record took and ending about now, and replaces the old event files.
+    func testRebuildReplaysUpToStepWithTrainingTimeSpacing() throws {
+        let run = NSTemporaryDirectory() + "flowrl-rebuild-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: run) }
+        try FileManager.default.createDirectory(atPath: run + "/tb", withIntermediateDirectories: true)
+        try Data("stale".utf8).write(to: URL(fileURLWithPath: run + "/tb/events.out.tfevents.1.old"))
+        let lines = [
+            #"{"step": 0, "kind": "eval", "eval_strict": 0.5, "eval_seconds": 30}"#,
+            #"{"step": 1, "reward_mean": 0.1, "seconds_rollout": 5, "seconds_reward": 1, "seconds_update": 4}"#,
+            #"{"step": 2, "reward_mean": 0.2, "seconds_rollout": 20, "seconds_reward": 0, "seconds_update": 0}"#,
+            #"{"step": 3, "reward_mean": 0.3, "seconds_rollout": 1}"#,
+        ]
+        try (lines.joined(separator: "\n") + "\n").write(toFile: run + "/metrics.jsonl", atomically: true, encoding: .utf8)
+        let before = Date().timeIntervalSince1970
+        _ = try RunEvents.rebuild(logdir: run + "/tb", from: run, upToStep: 2)
+        XCTAssertEqual(EventFile.files(in: run + "/tb").count, 1)
+        let events = try XCTUnwrap(TensorBoardReader.read(run + "/tb")["."])
+        let scalars = try XCTUnwrap(events["scalars"] as? [String: [[Any]]])
+        let reward = try XCTUnwrap(scalars["train/reward_mean"])
+        XCTAssertEqual(reward.map { $0[0] as? Int }, [1, 2], "step 3 is after the resume step")
+        let strictTime = try XCTUnwrap(scalars["eval/strict"]?.first?[2] as? Double)
+        let t1 = try XCTUnwrap(reward[0][2] as? Double), t2 = try XCTUnwrap(reward[1][2] as? Double)
+        XCTAssertEqual(t1 - strictTime, 10, accuracy: 1e-3)
+        XCTAssertEqual(t2 - t1, 20, accuracy: 1e-3)
+        XCTAssertEqual(t2, before, accuracy: 5, "the replayed history ends now")
+    }
+}

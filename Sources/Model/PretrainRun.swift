@@ -67,7 +67,7 @@ public struct PretrainRun {
             // TensorBoard mirrors metrics.jsonl: rebuilt from the (truncated) file, then fed live.
             if config.tensorboard {
                 let tb = try RunEvents.rebuild(logdir: directory + "/tb", from: directory, upToStep: trainer.step)
-                log?.observer = { tb.record($0) }
+                log?.observer = { tb.record(line: $0) }
                 events = tb
             }
             if resume && !changedOnResume.isEmpty {

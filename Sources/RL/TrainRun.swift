@@ -68,7 +68,7 @@ public struct TrainRun {
             // TensorBoard mirrors metrics.jsonl: rebuilt from the (truncated) file, then fed live.
             if config.tensorboard {
                 let tb = try RunEvents.rebuild(logdir: directory + "/tb", from: directory, upToStep: trainer.iteration)
-                metrics?.observer = { tb.record($0) }
+                metrics?.observer = { tb.record(line: $0) }
                 events = tb
             }
             if resume && !changedOnResume.isEmpty {

@@ -54,10 +54,10 @@ public enum MetricsEvents {
         return "eval/" + name
     }
 
-    /// A JSON number, or a non-finite float that MetricsLog wrote as "nan"/"inf"/"-inf". Foundation
-    /// hands JSON numbers back as NSNumber, which also matches Bool; records hold no booleans.
+    /// A JSON number, or a non-finite float that MetricsLog wrote as "nan"/"inf"/"-inf".
     public static func number(_ value: Any) -> Double? {
         switch value {
+        case is Bool: return nil
         case let d as Double: return d
         case let i as Int: return Double(i)
         case let f as Float: return Double(f)

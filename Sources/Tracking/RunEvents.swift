@@ -52,6 +52,11 @@ public final class RunEvents {
         return keys.compactMap { record[$0].flatMap(MetricsEvents.number) }.filter { $0.isFinite && $0 > 0 }.reduce(0, +)
     }
 
+    /// One metrics.jsonl line (as MetricsLog wrote it), at its step.
+    public func record(line: Data) {
+        if let record = JSONRecord.parse(line) { self.record(record) }
+    }
+
     /// One metrics.jsonl record, at its step.
     public func record(_ record: [String: Any], wallTime: Double = Date().timeIntervalSince1970) {
         guard let step = MetricsEvents.step(of: record) else { return }
@@ -84,9 +89,7 @@ public final class RunEvents {
     /// killed run) are skipped.
     public static func readRecords(_ path: String) throws -> [[String: Any]] {
         guard let data = FileManager.default.contents(atPath: path) else { throw TrackingError.missingFile(path) }
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap {
-            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
-        }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { JSONRecord.parse(Data($0.utf8)) }
     }
 
     /// grids/step_NNNNNN.png of a run, by ascending step.

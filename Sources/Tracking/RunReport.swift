@@ -17,8 +17,8 @@ public struct RunReport {
     public static func load(_ directory: String) throws -> RunReport {
         var report = RunReport(name: RunOrStudy.name(directory), config: [])
         if let data = FileManager.default.contents(atPath: directory + "/config.json") {
-            guard let object = try? JSONSerialization.jsonObject(with: data) else {
-                throw TrackingError.unreadable(directory + "/config.json", "not JSON")
+            guard let object = JSONRecord.parse(data) else {
+                throw TrackingError.unreadable(directory + "/config.json", "not a JSON object")
             }
             report.config = flatten(object, prefix: "").sorted { $0.key < $1.key }
         }

@@ -17,7 +17,7 @@ public struct StudyReport {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw TrackingError.unreadable(path, "no such file (write it with `flowrl study report \(directory)`)")
         }
-        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+        guard let object = JSONRecord.parse(data) else {
             throw TrackingError.unreadable(path, "not a JSON object")
         }
         return StudyReport(name: object["study"] as? String ?? RunOrStudy.name(directory), report: object,

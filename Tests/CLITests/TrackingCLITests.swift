@@ -10,23 +10,40 @@ final class TrackingCLITests: XCTestCase {
     override func setUpWithError() throws { fixture = try Fixture() }
     override func tearDown() { fixture.remove() }
 
+    /// A metrics.jsonl value, read with JSONDecoder: its numbers are correctly rounded, as
+    /// Python's are (JSONSerialization's on Linux are not always).
+    enum Field: Decodable {
+        case number(Double), text(String), list([Field]), other
+        init(from decoder: Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if let d = try? c.decode(Double.self) { self = .number(d) }
+            else if let s = try? c.decode(String.self) { self = .text(s) }
+            else if let l = try? c.decode([Field].self) { self = .list(l) }
+            else { self = .other }
+        }
+    }
+
     /// The tags docs/tracking.md promises, computed here independently of the Tracking module:
     /// tag → step → value for every scalar of metrics.jsonl (resume records have none).
     static func expectedScalars(_ metricsPath: String) throws -> [String: [Int: Double]] {
         var out: [String: [Int: Double]] = [:]
         let text = try String(contentsOfFile: metricsPath, encoding: .utf8)
-        func value(_ v: Any) -> Double? {
-            if let s = v as? String { return ["nan": Double.nan, "inf": .infinity, "-inf": -.infinity][s] }
-            return (v as? NSNumber)?.doubleValue
+        func value(_ v: Field) -> Double? {
+            switch v {
+            case .number(let d): return d
+            case .text(let s): return ["nan": Double.nan, "inf": .infinity, "-inf": -.infinity][s]
+            default: return nil
+            }
         }
         for line in text.split(separator: "\n") {
-            let r = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-            let step = try XCTUnwrap(r["step"] as? Int)
-            switch r["kind"] as? String {
+            let r = try JSONDecoder().decode([String: Field].self, from: Data(line.utf8))
+            let step = try XCTUnwrap(r["step"].flatMap(value).map { Int($0) })
+            let kind: String? = if case .text(let k)? = r["kind"] { k } else { nil }
+            switch kind {
             case nil:
                 for (k, v) in r where k != "step" {
                     if let x = value(v) { out["train/" + k, default: [:]][step] = x }
-                    if k.hasSuffix("_per_step"), let xs = v as? [Any] {
+                    if k.hasSuffix("_per_step"), case .list(let xs) = v {
                         for (i, x) in xs.enumerated() { out["train/\(k)/\(i)", default: [:]][step] = value(x) }
                     }
                 }

@@ -95,3 +95,18 @@ final class RunEventsTests: XCTestCase {
         XCTAssertEqual(t2, before, accuracy: 5, "the replayed history ends now")
     }
 }
+
+final class JSONRecordTests: XCTestCase {
+    /// Numbers are correctly rounded (the text that JSONSerialization on Linux reads two ulps off),
+    /// integers stay Int, booleans stay Bool (not numbers), and a line that is no object is nil.
+    func testParsesNumbersCorrectlyRoundedAndKeepsTypes() throws {
+        let r = try XCTUnwrap(JSONRecord.parse(Data(#"{"a": 2.1401385068893433, "step": 3, "on": true, "x": [1, "nan", null]}"#.utf8)))
+        XCTAssertEqual((r["a"] as? Double)?.bitPattern, Double("2.1401385068893433")!.bitPattern)
+        XCTAssertEqual(r["step"] as? Int, 3)
+        XCTAssertEqual(r["on"] as? Bool, true)
+        XCTAssertNil(MetricsEvents.number(r["on"]!))
+        XCTAssertEqual((r["x"] as? [Any])?.count, 3)
+        XCTAssertNil(JSONRecord.parse(Data("[1, 2]".utf8)))
+        XCTAssertNil(JSONRecord.parse(Data(#"{"torn": 1"#.utf8)))
+    }
+}

@@ -5,10 +5,9 @@ import Foundation
 public final class MetricsLog {
     public let path: String
     private let handle: FileHandle
-    /// Called with every record after it is written, as a reader of the file would see it (parsed
-    /// back from its JSON line), so that a live TensorBoard log and one exported later from the
-    /// file hold the same values.
-    public var observer: (([String: Any]) -> Void)?
+    /// Called with every record's JSON line (without the newline) after it is written, so that a
+    /// live TensorBoard log reads exactly what a later export of the file reads.
+    public var observer: ((Data) -> Void)?
 
     /// Opens (creating if needed) the log; with `truncateAfterStep`, lines of later steps are dropped
     /// first, so that a resumed run does not log the same step twice.
@@ -38,7 +37,7 @@ public final class MetricsLog {
         guard let data = try? JSONSerialization.data(withJSONObject: clean, options: [.sortedKeys]) else { return }
         handle.write(data)
         handle.write(Data("\n".utf8))
-        if let observer, let parsed = try? JSONSerialization.jsonObject(with: data) as? [String: Any] { observer(parsed) }
+        observer?(data)
     }
 
     /// Records the settings a resumed run changed ("key: old → new") at the step it resumed from,

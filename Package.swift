@@ -31,14 +31,16 @@ let package = Package(
         .target(name: "NN", dependencies: ["Tensor"], swiftSettings: release),
         .target(name: "Imaging", dependencies: ["CPNG", "Tensor"], swiftSettings: release),
         .target(name: "Shapes", dependencies: ["Tensor", "Imaging"], swiftSettings: release),
-        .target(name: "Model", dependencies: ["Tensor", "NN", "Shapes", "Imaging", "Cluster"], swiftSettings: release),
+        .target(name: "Model", dependencies: ["Tensor", "NN", "Shapes", "Imaging", "Cluster", "Tracking"], swiftSettings: release),
+        // Event files and HTML reports: file writing, no hot loops, so no -Ounchecked.
+        .target(name: "Tracking", dependencies: ["Tensor", "Imaging"]),
         .target(name: "Rewards", dependencies: ["Tensor", "NN", "Shapes", "Imaging"], swiftSettings: release),
-        .target(name: "RL", dependencies: ["Tensor", "NN", "Model", "Rewards", "Shapes", "Imaging", "Cluster"],
+        .target(name: "RL", dependencies: ["Tensor", "NN", "Model", "Rewards", "Shapes", "Imaging", "Cluster", "Tracking"],
                 swiftSettings: release),
         // Studies (arms × seeds, intervals): plain statistics and file handling, no hot loops.
         .target(name: "Study", dependencies: ["Tensor", "Imaging", "Model", "Rewards", "RL"]),
         .executableTarget(name: "flowrl",
-                          dependencies: ["Tensor", "NN", "Imaging", "Shapes", "Model", "Rewards", "RL", "Cluster", "Study",
+                          dependencies: ["Tensor", "NN", "Imaging", "Shapes", "Model", "Rewards", "RL", "Cluster", "Tracking", "Study",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: release),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
@@ -49,7 +51,8 @@ let package = Package(
         .testTarget(name: "RewardsTests", dependencies: ["Rewards", "Shapes", "Imaging", "Tensor"]),
         .testTarget(name: "RLTests", dependencies: ["RL", "Model", "NN", "Tensor", "Rewards", "Cluster"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "CLITests", dependencies: ["flowrl", "Model", "NN", "Tensor"]),
+        .testTarget(name: "CLITests", dependencies: ["flowrl", "Model", "NN", "Tensor", "Imaging"]),
         .testTarget(name: "StudyTests", dependencies: ["Study", "RL", "Model", "Tensor"]),
+        .testTarget(name: "TrackingTests", dependencies: ["Tracking", "Imaging"]),
     ]
 )

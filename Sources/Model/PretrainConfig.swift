@@ -34,6 +34,8 @@ public struct PretrainConfig: Codable, Equatable, Sendable {
     /// Model directory whose weights start the run (a curriculum on top of a finished model);
     /// nil starts from fresh initialisation. Optimizer moments start at zero either way.
     public var initFrom: String? = nil
+    /// Write TensorBoard events to RUN/tb/ as the run goes (docs/tracking.md).
+    public var tensorboard: Bool = true
 
     public init() {}
 
@@ -49,6 +51,7 @@ public struct PretrainConfig: Codable, Equatable, Sendable {
         case checkpointEvery = "checkpoint_every", sampleEvery = "sample_every", logEvery = "log_every"
         case sampleSteps = "sample_steps", sampleCFG = "sample_cfg", threads, maxNonFinite = "max_non_finite"
         case categoryWeights = "category_weights", initFrom = "init"
+        case tensorboard
     }
 
     public init(from decoder: Decoder) throws {
@@ -75,6 +78,7 @@ public struct PretrainConfig: Codable, Equatable, Sendable {
         maxNonFinite = try c.decodeIfPresent(Int.self, forKey: .maxNonFinite) ?? d.maxNonFinite
         categoryWeights = try c.decodeIfPresent([String: Float].self, forKey: .categoryWeights)
         initFrom = try c.decodeIfPresent(String.self, forKey: .initFrom)
+        tensorboard = try c.decodeIfPresent(Bool.self, forKey: .tensorboard) ?? d.tensorboard
     }
 
     /// A sentence naming the first bad setting, or nil.

@@ -3,6 +3,7 @@ import Foundation
 import Imaging
 import NN
 import Tensor
+import Tracking
 
 /// A pretraining run directory: config.json, metrics.jsonl, grids/step_NNNNNN.png, ckpt/ and, at
 /// the end (or on interrupt), the EMA model exported as `model/` (config.json + model.safetensors),
@@ -57,12 +58,18 @@ public struct PretrainRun {
                                       categoryWeights: config.categoryWeights)
         let trainer = Pretrainer(config: config, model: model, data: data, resume: resumeFrom, initial: initial?.params,
                                  collective: collective)
-        var log: MetricsLog?, progress: Model.Progress?, sampler: VelocityNetwork?
+        var log: MetricsLog?, progress: Model.Progress?, sampler: VelocityNetwork?, events: RunEvents?
         if root {
             try AtomicFiles.makeDirectory(directory)
             try AtomicFiles.makeDirectory(directory + "/grids")
             try writeConfig(model: model)
             log = try MetricsLog(path: directory + "/metrics.jsonl", truncateAfterStep: trainer.step)
+            // TensorBoard mirrors metrics.jsonl: rebuilt from the (truncated) file, then fed live.
+            if config.tensorboard {
+                let tb = try RunEvents.rebuild(logdir: directory + "/tb", from: directory, upToStep: trainer.step)
+                log?.observer = { tb.record(line: $0) }
+                events = tb
+            }
             if resume && !changedOnResume.isEmpty {
                 printError("resuming at step \(trainer.step) with changed settings: " + changedOnResume.joined(separator: ", "))
                 log?.appendResume(step: trainer.step, changed: changedOnResume)
@@ -73,7 +80,7 @@ public struct PretrainRun {
         if root { progress = Progress(total: end, label: "pretrain", alreadyDone: trainer.step) }
         Interrupt.install()
         var window: [Float] = [], windowSeconds = 0.0, nonFinite = 0
-        if trainer.step == 0, let sampler { try writeGrid(trainer, sampler) }
+        if trainer.step == 0, let sampler { try writeGrid(trainer, sampler, events) }
         while trainer.step < end {
             let s = trainer.trainStep()
             // The loss is summed over ranks, so every rank skips and stops here alike.
@@ -95,7 +102,7 @@ public struct PretrainRun {
                                                       Double(window.count * config.batchSize) / windowSeconds))
                 window.removeAll(keepingCapacity: true); windowSeconds = 0
             }
-            if trainer.step % config.sampleEvery == 0, let sampler { try writeGrid(trainer, sampler) }
+            if trainer.step % config.sampleEvery == 0, let sampler { try writeGrid(trainer, sampler, events) }
             // A signal may reach one rank only: all ranks stop if any got one.
             let interrupted = collective.anyTrue(Interrupt.signal != nil)
             if trainer.step % config.checkpointEvery == 0 || trainer.step == end || interrupted {
@@ -126,7 +133,7 @@ public struct PretrainRun {
                               to: directory + "/config.json")
     }
 
-    func writeGrid(_ trainer: Pretrainer, _ sampler: VelocityNetwork) throws {
+    func writeGrid(_ trainer: Pretrainer, _ sampler: VelocityNetwork, _ events: RunEvents? = nil) throws {
         guard !gridPrompts.isEmpty else { return }
         let opts = ODESamplerOptions(steps: config.sampleSteps, shift: 1, cfgScale: config.sampleCFG)
         let images = try SampleGrid.generate(network: sampler, params: trainer.emaParameters, prompts: gridPrompts,
@@ -134,8 +141,10 @@ public struct PretrainRun {
         let title = "pretrain step \(trainer.step) (EMA, \(config.sampleSteps) Euler steps, cfg \(config.sampleCFG))"
         let grid = SampleGrid.render(images: images, prompts: gridPrompts, seeds: gridSeeds,
                                      side: trainer.network.config.imageSize, title: title)
-        try PNG.write(grid, to: directory + "/grids/" + String(format: "step_%06d.png", trainer.step),
+        let gridPath = directory + "/grids/" + String(format: "step_%06d.png", trainer.step)
+        try PNG.write(grid, to: gridPath,
                       text: [("step", String(trainer.step)), ("prompts", gridPrompts.joined(separator: "; "))])
+        try events?.grid(step: trainer.step, pngPath: gridPath)
     }
 }
 

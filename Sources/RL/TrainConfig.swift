@@ -61,6 +61,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var bapoTarget: Float = 0.5
     /// ST-PPO: rows whose |log ρ| exceeds this many ε are down-weighted.
     public var stPPOTolerance: Float = 2
+    /// Write TensorBoard events to RUN/tb/ as the run goes (docs/tracking.md).
+    public var tensorboard: Bool = true
 
     public init() {}
 
@@ -79,6 +81,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         case checkpointEvery = "checkpoint_every", threads, maxNonFinite = "max_non_finite"
         case ratioNorm = "ratio_norm", reweight
         case segmentSteps = "segment_steps", bapoTarget = "bapo_target", stPPOTolerance = "st_ppo_tolerance"
+        case tensorboard
     }
 
     public init(from decoder: Decoder) throws {
@@ -101,6 +104,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try get(.maxNonFinite, \.maxNonFinite); try get(.ratioNorm, \.ratioNorm); try get(.reweight, \.reweight)
         try get(.segmentSteps, \.segmentSteps); try get(.bapoTarget, \.bapoTarget)
         try get(.stPPOTolerance, \.stPPOTolerance)
+        try get(.tensorboard, \.tensorboard)
         self = d
     }
 

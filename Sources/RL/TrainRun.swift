@@ -6,6 +6,7 @@ import NN
 import Rewards
 import Shapes
 import Tensor
+import Tracking
 
 /// A GRPO run directory (DESIGN.md §6): config.json, metrics.jsonl, grids/step_NNNNNN.png,
 /// ckpt/step_NNNNNN/ and, at the end or on interrupt, the EMA policy exported as model/.
@@ -58,12 +59,18 @@ public struct TrainRun {
         // model that does not fit) fails here, before the run directory is touched.
         let side = modelConfig.imageSize
         _ = try reward.score(images: [Image(width: side, height: side)], prompts: [trainPrompts[0]])
-        var metrics: MetricsLog?, progress: Model.Progress?
+        var metrics: MetricsLog?, progress: Model.Progress?, events: RunEvents?
         if root {
             try AtomicFiles.makeDirectory(directory + "/grids")
             log("run directory: \(directory)" + (collective.size > 1 ? " (\(collective.size) ranks)" : ""))
             try writeConfig(modelConfig)
             metrics = try MetricsLog(path: directory + "/metrics.jsonl", truncateAfterStep: trainer.iteration)
+            // TensorBoard mirrors metrics.jsonl: rebuilt from the (truncated) file, then fed live.
+            if config.tensorboard {
+                let tb = try RunEvents.rebuild(logdir: directory + "/tb", from: directory, upToStep: trainer.iteration)
+                metrics?.observer = { tb.record(line: $0) }
+                events = tb
+            }
             if resume && !changedOnResume.isEmpty {
                 log("resuming at iteration \(trainer.iteration) with changed settings: " + changedOnResume.joined(separator: ", "))
                 metrics?.appendResume(step: trainer.iteration, changed: changedOnResume)
@@ -73,7 +80,7 @@ public struct TrainRun {
         let evalNet = root ? VelocityNetwork(config: modelConfig, maxBatch: 64) : nil
         Interrupt.install()
         if trainer.iteration == 0, let evalNet, let metrics {
-            try evaluate(trainer, evalNet, testPrompts, gridPrompts, metrics)
+            try evaluate(trainer, evalNet, testPrompts, gridPrompts, metrics, events)
         }
         if root { progress = Progress(total: config.iterations, label: "train", alreadyDone: trainer.iteration) }
         var nonFinite = 0
@@ -103,7 +110,7 @@ public struct TrainRun {
                                                        stats.rolloutSeconds + stats.rewardSeconds + stats.updateSeconds))
             let last = trainer.iteration == config.iterations
             if trainer.iteration % config.evalEvery == 0 || last, let evalNet, let metrics {
-                try evaluate(trainer, evalNet, testPrompts, gridPrompts, metrics)
+                try evaluate(trainer, evalNet, testPrompts, gridPrompts, metrics, events)
             }
             // A signal may reach one rank only: all ranks stop if any got one.
             let interrupted = collective.anyTrue(Interrupt.signal != nil)
@@ -131,7 +138,7 @@ public struct TrainRun {
 
     /// Held-out strict accuracy of the EMA policy, logged as an eval record, and the sample grid.
     func evaluate(_ trainer: GRPOTrainer, _ net: VelocityNetwork, _ prompts: [String], _ gridPrompts: [String],
-                  _ metrics: MetricsLog) throws {
+                  _ metrics: MetricsLog, _ events: RunEvents? = nil) throws {
         let start = Date()
         let result = try Evaluator.evaluate(network: net, params: trainer.emaParameters, prompts: prompts,
                                             options: config.evaluation)
@@ -163,8 +170,10 @@ public struct TrainRun {
         }
         let title = "\(config.algo)  iteration \(trainer.iteration)  strict \(String(format: "%.1f%%", gold.overall.strictAccuracy * 100))"
         let grid = Grid.render(rows, rowLabels: gridPrompts, title: title, style: GridStyle(maxLabelWidth: 160))
-        try PNG.write(grid, to: directory + "/grids/" + String(format: "step_%06d.png", trainer.iteration),
+        let gridPath = directory + "/grids/" + String(format: "step_%06d.png", trainer.iteration)
+        try PNG.write(grid, to: gridPath,
                       text: [("step", String(trainer.iteration)), ("algo", config.algo), ("reward", config.reward)])
+        try events?.grid(step: trainer.iteration, pngPath: gridPath)
     }
 
     func writeConfig(_ model: ModelConfig) throws {

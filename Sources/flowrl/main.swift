@@ -8,7 +8,7 @@ struct FlowRL: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flowrl",
         abstract: "Post-train a flow-matching image model with GRPO and watch for over-optimization.",
-        subcommands: [Pretrain.self, Train.self, Sample.self, Eval.self, Score.self, Compare.self,
+        subcommands: [Pretrain.self, Train.self, Sample.self, Eval.self, Score.self, Compare.self, Export.self, Report.self,
                       RewardModelCommand.self, Bench.self, StudyCommand.self])
 }
 

@@ -5,6 +5,9 @@ import Foundation
 public final class MetricsLog {
     public let path: String
     private let handle: FileHandle
+    /// Called with every record's JSON line (without the newline) after it is written, so that a
+    /// live TensorBoard log reads exactly what a later export of the file reads.
+    public var observer: ((Data) -> Void)?
 
     /// Opens (creating if needed) the log; with `truncateAfterStep`, lines of later steps are dropped
     /// first, so that a resumed run does not log the same step twice.
@@ -34,6 +37,7 @@ public final class MetricsLog {
         guard let data = try? JSONSerialization.data(withJSONObject: clean, options: [.sortedKeys]) else { return }
         handle.write(data)
         handle.write(Data("\n".utf8))
+        observer?(data)
     }
 
     /// Records the settings a resumed run changed ("key: old → new") at the step it resumed from,

@@ -31,6 +31,8 @@ struct Pretrain: ParsableCommand {
     @Option(name: .customLong("category-weights"),
             help: "Relative caption-category weights, e.g. position:3,color_attr:2,counting:1 (unnamed categories get 0; default uniform).")
     var categoryWeights: String?
+    @Flag(name: .customLong("tensorboard"), inversion: .prefixedNo, help: "Write TensorBoard events to RUN/tb/ as the run goes (default on).")
+    var tensorboard: Bool?
     @Option(parsing: .unconditional, help: "Transformer width.") var width: Int = 128
     @Option(parsing: .unconditional, help: "Transformer depth.") var depth: Int = 6
     @Option(parsing: .unconditional, help: "Attention heads.") var heads: Int = 4
@@ -62,6 +64,7 @@ struct Pretrain: ParsableCommand {
         if let sampleEvery { cfg.sampleEvery = sampleEvery }
         if let initFrom { cfg.initFrom = initFrom }
         if let categoryWeights { cfg.categoryWeights = try parseCategoryWeights(categoryWeights) }
+        if let tensorboard { cfg.tensorboard = tensorboard }
         cfg.threads = threading.threads
         let changed = try saved.map { try ResumedSettings.changedSettings(cfg, saved: $0, ignoring: PretrainConfig.quietOnResume) } ?? []
         if let problem = cfg.problem { throw ValidationError(problem) }

@@ -58,6 +58,8 @@ struct Train: ParsableCommand {
     var segmentSteps: Int?
     @Option(name: .customLong("bapo-target"), parsing: .unconditional, help: "bapo: target share of positive-advantage rows in the loss.")
     var bapoTarget: Float?
+    @Flag(name: .customLong("tensorboard"), inversion: .prefixedNo, help: "Write TensorBoard events to RUN/tb/ as the run goes (default on).")
+    var tensorboard: Bool?
     @Option(parsing: .unconditional, help: "Seed of prompts, rollouts and shuffles.") var seed: UInt64?
     @Option(name: .customLong("eval-every"), parsing: .unconditional, help: "Iterations between held-out evaluations and grids (default 50).") var evalEvery: Int?
     @Option(name: .customLong("checkpoint-every"), parsing: .unconditional, help: "Iterations between checkpoints.") var checkpointEvery: Int?
@@ -114,7 +116,7 @@ struct Train: ParsableCommand {
             (.innerEpochs, innerEpochs), (.steps, steps), (.shift, shift), (.noiseLevel, noiseLevel),
             (.rolloutCFG, rolloutCFG), (.sdeSteps, sdeSteps), (.sharedNoise, sharedNoise), (.lr, lr),
             (.klBeta, klBeta), (.clipEpsilon, clipEpsilon), (.ratioNorm, ratioNorm), (.reweight, reweight),
-            (.segmentSteps, segmentSteps), (.bapoTarget, bapoTarget), (.seed, seed), (.evalEvery, evalEvery),
+            (.segmentSteps, segmentSteps), (.bapoTarget, bapoTarget), (.tensorboard, tensorboard), (.seed, seed), (.evalEvery, evalEvery),
             (.checkpointEvery, checkpointEvery), (.trainPrompts, trainPrompts), (.testPrompts, testPrompts),
             (.threads, threading.threads),
         ]

@@ -56,8 +56,8 @@ public enum Interrupt {
         guard ranks > 1 else { return }
         if env["OMPI_COMM_WORLD_RANK"] == "0" {
             let timeout = Int(env["OMPI_MCA_odls_base_sigkill_timeout"] ?? "") ?? 1
-            let line = "mpirun is stopping the job: the ranks finish this step and save a checkpoint"
-                + " (mpirun kills them \(2 * timeout) s after Ctrl-C: twice its odls_base_sigkill_timeout, which --mca sets)\n"
+            let line = "mpirun is ending the job: the ranks finish this step and save a checkpoint if it waits long enough"
+                + " (it kills them in \(2 * timeout) s: twice its odls_base_sigkill_timeout, which --mca sets)\n"
             notice = strdup(line)
             noticeLength = line.utf8.count
         }

@@ -37,6 +37,14 @@ public enum TemporaryFiles {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var installed = false
 
+    /// Makes the table now: Swift initialises a static on first use (swift_once, which may
+    /// allocate), which a signal handler must not be the one to do. Signal handlers' installers
+    /// call this.
+    public static func prepare() {
+        _ = paths
+        _ = states
+    }
+
     /// Registers a temporary file (or, with `isDirectory`, an empty-or-registered-files directory)
     /// that this process is about to create.
     @discardableResult

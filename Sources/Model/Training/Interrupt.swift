@@ -50,6 +50,7 @@ public enum Interrupt {
             // The first signal names the exit code: mpirun's later SIGTERM does not turn 130 into 143.
             if Interrupt.received == 0 { Interrupt.received = sig }
         }
+        TemporaryFiles.prepare()
         _ = Glibc.signal(SIGINT, handler)
         _ = Glibc.signal(SIGTERM, handler)
         let ranks = Int(env["OMPI_COMM_WORLD_SIZE"] ?? "") ?? 0

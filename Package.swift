@@ -4,6 +4,11 @@ import PackageDescription
 // Dependency arrows go one way (DESIGN.md §1): Tensor ← NN ← Model ← RL → Rewards → Shapes/Imaging;
 // Cluster (rank, size, allreduce) sits under Model and RL and depends on nothing but optional MPI.
 let release: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+// Targets that parse what comes from disk or another process (safetensors headers, StrictJSON,
+// PNG chunks, captions, reward specs and the external reward protocol) keep Swift's bounds and
+// overflow checks in the release binary: plain -O (SwiftPM's release default). Their hot loops
+// already run on raw pointers; docs/performance-hardening.md has the measured cost.
+let checked: [SwiftSetting] = []
 
 let package = Package(
     name: "flowrl",
@@ -27,14 +32,14 @@ let package = Package(
                        providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
         .target(name: "Cluster", dependencies: [.target(name: "CMPI", condition: .when(traits: ["MPI"]))],
                 swiftSettings: release),
-        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: release),
+        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: checked),
         .target(name: "NN", dependencies: ["Tensor"], swiftSettings: release),
-        .target(name: "Imaging", dependencies: ["CPNG", "Tensor"], swiftSettings: release),
-        .target(name: "Shapes", dependencies: ["Tensor", "Imaging"], swiftSettings: release),
+        .target(name: "Imaging", dependencies: ["CPNG", "Tensor"], swiftSettings: checked),
+        .target(name: "Shapes", dependencies: ["Tensor", "Imaging"], swiftSettings: checked),
         .target(name: "Model", dependencies: ["Tensor", "NN", "Shapes", "Imaging", "Cluster", "Tracking"], swiftSettings: release),
         // Event files and HTML reports: file writing, no hot loops, so no -Ounchecked.
         .target(name: "Tracking", dependencies: ["Tensor", "Imaging"]),
-        .target(name: "Rewards", dependencies: ["Tensor", "NN", "Shapes", "Imaging"], swiftSettings: release),
+        .target(name: "Rewards", dependencies: ["Tensor", "NN", "Shapes", "Imaging"], swiftSettings: checked),
         .target(name: "RL", dependencies: ["Tensor", "NN", "Model", "Rewards", "Shapes", "Imaging", "Cluster", "Tracking"],
                 swiftSettings: release),
         // Studies (arms × seeds, intervals): plain statistics and file handling, no hot loops.

@@ -3,7 +3,7 @@
 # safetensors headers, PNG, captions, config files (ModelConfig / TrainConfig / PretrainConfig)
 # and reward specs. See fuzz/Sources/FlowRLFuzz/main.swift for the properties checked.
 #
-#   scripts/fuzz.sh                    # 40 s per target (about 3.5 min plus the first build)
+#   scripts/fuzz.sh                    # 10 s per target (about 1 min plus the first build)
 #   FUZZ_SECONDS=300 FUZZ_TARGETS="png config" scripts/fuzz.sh
 #
 # Everything lives in .build-fuzz/ (git-ignored): a copy of Sources/ with fuzz/ beside it, built
@@ -14,7 +14,7 @@
 # Exit status 1 when anything was found. Not part of `swift test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SECONDS_PER_TARGET=${FUZZ_SECONDS:-40}
+SECONDS_PER_TARGET=${FUZZ_SECONDS:-10}
 TARGETS=${FUZZ_TARGETS:-"safetensors png caption config reward-spec"}
 WORK=.build-fuzz
 PKG=$WORK/pkg
@@ -22,13 +22,19 @@ PKG=$WORK/pkg
 mkdir -p "$PKG" "$WORK/findings"
 rm -rf "$PKG/Sources"
 mkdir -p "$PKG/Sources"
-for module in CBLAS CPNG Tensor NN Imaging Shapes Model Rewards RL; do cp -R "Sources/$module" "$PKG/Sources/"; done
+for module in CBLAS CPNG Cluster Tensor NN Imaging Shapes Model Rewards RL; do cp -R "Sources/$module" "$PKG/Sources/"; done
 cp -R fuzz/Sources/FlowRLFuzz "$PKG/Sources/"
 cp fuzz/Package.swift "$PKG/Package.swift"
 toolchain=$(dirname "$(dirname "$(readlink -f "$(command -v swift)")")")
 FLOWRL_FUZZER_LIB=$(ls "$toolchain"/lib/clang/*/lib/linux/libclang_rt.fuzzer_no_main-x86_64.a 2>/dev/null | tail -1)
 [ -n "$FLOWRL_FUZZER_LIB" ] || { echo "libclang_rt.fuzzer_no_main not found under $toolchain/lib/clang" >&2; exit 2; }
 export FLOWRL_FUZZER_LIB
+# The harness is built with the release binary's flags: the targets that Package.swift builds with
+# `checked` (bounds and overflow checks kept) at -O, the others at -Ounchecked (fuzz/Package.swift).
+FLOWRL_CHECKED_TARGETS=$(grep -oE 'name: "[A-Za-z]+"[^)]*swiftSettings: checked' Package.swift | sed -E 's/name: "([A-Za-z]+)".*/\1/' | tr '\n' ' ')
+[ -n "$FLOWRL_CHECKED_TARGETS" ] || { echo "no target built with 'checked' in Package.swift" >&2; exit 2; }
+export FLOWRL_CHECKED_TARGETS
+echo "checked (-O) as in the release binary: $FLOWRL_CHECKED_TARGETS; the rest -Ounchecked"
 echo "building the fuzz harness (release, libFuzzer coverage)…"
 (cd "$PKG" && nice swift build -c release --product FlowRLFuzz 2>&1 | grep -E "error|warning: unre|Compiling FlowRLFuzz|Build complete" || true)
 BIN=$PKG/.build/release/FlowRLFuzz

@@ -6,6 +6,9 @@
 #   - the final weights (model, EMA, exported model) to agree within TOLERANCE = 1e-5 (max abs
 #     difference): the two runs add the same gradients in a different order, so float32 rounding
 #     differs; at these sizes the observed difference is ~1e-6 after 2 GRPO iterations.
+# Ctrl-C (SIGINT to mpirun; also SIGUSR1) in the middle of the GRPO job must stop both ranks after
+# their step with a complete checkpoint and no temporaries, and `--resume` must end where the
+# uninterrupted job did (rewards equal, weights within TOLERANCE).
 # Then it checks that a job does not hang when a rank dies: SIGKILL of rank 1 must end the whole
 # job (mpirun aborts it) with a non-zero status, and a rank that stops answering (SIGSTOP) must make
 # rank 0 print one `flowrl: …` line and abort the job after FLOWRL_MPI_TIMEOUT seconds.
@@ -104,6 +107,57 @@ for f in ckpt/step_000002/model ckpt/step_000002/ema model/model; do
     python3 "$WORK/compare.py" weights "$WORK/train1/$f.safetensors" "$WORK/train2/$f.safetensors" $TOLERANCE || fail "GRPO weights ($f)"
 done
 
+# --- Ctrl-C: a signal to mpirun while iteration 1 of the 2-iteration job runs. Open MPI 4.x does
+# not forward SIGINT: it sends every rank SIGCONT at once, SIGTERM after odls_base_sigkill_timeout
+# seconds and SIGKILL as long again after that, sleeping through both waits, and then exits 1
+# whatever the ranks returned. The ranks take that SIGCONT as the interrupt (Interrupt.swift): they
+# finish iteration 1, rank 0 saves its checkpoint and all exit 130 long before the timeout. SIGUSR1,
+# which mpirun forwards as it is, does the same without mpirun's abort, and mpirun exits 130.
+# Either way `--resume` must then reach the uninterrupted 2-rank run's rewards and weights.
+# $1: the signal; $2: the status mpirun must exit with; $3…: more mpirun options.
+STOP_TIMEOUT=60
+interrupt_and_resume() {
+    local signal=$1 expect=$2 run="$WORK/train2-$1"
+    shift 2
+    "${MPIRUN[@]}" "$@" "$BIN" "${TRAIN[@]}" --run "$run" > "$run.log" 2>&1 &
+    local job=$! waited=0 status=0
+    until grep -q '"kind":"eval"' "$run/metrics.jsonl" 2> /dev/null; do
+        sleep 0.2; waited=$((waited + 1))
+        [ $waited -lt 1500 ] || { kill "$job"; cat "$run.log"; fail "SIG$signal: the 2-rank job made no progress in 300 s"; }
+    done
+    local ranks
+    ranks=$(pgrep -f -- "^$BIN .*--run $run\$" | wc -l)
+    [ "$ranks" -eq 2 ] || { kill "$job"; fail "SIG$signal: found $ranks rank processes, expected 2"; }
+    kill -s "$signal" "$job"
+    local t0=$SECONDS
+    # The ranks must end on their own, before mpirun's SIGTERM (which would also stop them, as 143);
+    # mpirun itself may still sleep through its kill sequence, and only then prints their output.
+    while pgrep -f -- "^$BIN .*--run $run\$" > /dev/null; do
+        sleep 0.2
+        [ $((SECONDS - t0)) -lt $STOP_TIMEOUT ] || { cat "$run.log"; fail "SIG$signal: ranks still running after $STOP_TIMEOUT s"; }
+    done
+    local ranks_done=$((SECONDS - t0))
+    wait "$job" || status=$?
+    [ "$status" -eq "$expect" ] || { cat "$run.log"; fail "SIG$signal: mpirun exited $status, expected $expect"; }
+    grep -q "interrupted after iteration 1; checkpoint saved" "$run.log" || { cat "$run.log"; fail "SIG$signal: no checkpoint message"; }
+    [ -f "$run/ckpt/step_000001/DONE" ] || { ls -R "$run"; fail "SIG$signal: no complete checkpoint of iteration 1"; }
+    [ ! -e "$run/ckpt/step_000002" ] || fail "SIG$signal: the job went on to iteration 2"
+    local leftovers
+    leftovers=$(find "$run" -name '*.tmp-*' -o -name '.old-*')
+    [ -z "$leftovers" ] || fail "SIG$signal: temporaries left: $leftovers"
+    echo "  SIG$signal to mpirun: ranks done ${ranks_done} s after it, mpirun exited $status after $((SECONDS - t0)) s; checkpoint of iteration 1 complete"
+    "${MPIRUN[@]}" "$BIN" "${TRAIN[@]}" --run "$run" --resume 2>> "$run.log" || { cat "$run.log"; fail "SIG$signal: --resume"; }
+    python3 "$WORK/compare.py" rewards "$WORK/train2/metrics.jsonl" "$run/metrics.jsonl" || fail "SIG$signal: rewards after --resume"
+    for f in ckpt/step_000002/model ckpt/step_000002/ema model/model; do
+        python3 "$WORK/compare.py" weights "$WORK/train2/$f.safetensors" "$run/$f.safetensors" $TOLERANCE \
+            || fail "SIG$signal: weights after --resume ($f)"
+    done
+}
+phase "Ctrl-C: SIGINT to mpirun -np 2 (odls_base_sigkill_timeout $STOP_TIMEOUT s), then --resume"
+interrupt_and_resume INT 1 --mca odls_base_sigkill_timeout $STOP_TIMEOUT
+phase "SIGUSR1 to mpirun -np 2 (default odls_base_sigkill_timeout), then --resume"
+interrupt_and_resume USR1 130
+
 # --- Pretraining: a batch of 6 (3 rows per rank), 4 steps of a small network.
 PRETRAIN=(pretrain --steps 4 --batch-size 6 --lr 3e-3 --warmup-steps 1 --width 32 --depth 2 --heads 2
           --checkpoint-every 4 --sample-every 1000 --seed 3 --threads 1)
@@ -140,7 +194,14 @@ rank_failure() {
     wait "$job" || status=$?
     [ "$status" -ne 0 ] || fail "SIG$signal of rank 1: the job exited 0"
     grep -q -- "$expect" "$run.log" || { cat "$run.log"; fail "SIG$signal of rank 1: no '$expect' in the output"; }
-    ! pgrep -f -- "--run $run\$" > /dev/null || fail "SIG$signal of rank 1: ranks left running"
+    # mpirun's SIGKILL may still be on its way to a rank when mpirun itself has exited (seen on a
+    # loaded machine): allow a few seconds for it to land.
+    local gone=0
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+        pgrep -f -- "--run $run\$" > /dev/null || { gone=1; break; }
+        sleep 0.5
+    done
+    [ $gone -eq 1 ] || fail "SIG$signal of rank 1: ranks left running"
     echo "  SIG$signal of rank 1: job ended in $((SECONDS - t0)) s with status $status; $(grep -m1 -- "$expect" "$run.log")"
 }
 phase "SIGKILL of one rank ends the job"

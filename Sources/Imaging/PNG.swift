@@ -1,5 +1,6 @@
 import CPNG
 import Foundation
+import Tensor
 
 /// Why a PNG could not be read or written; each message names the file (or source) at fault.
 public enum PNGError: Error, CustomStringConvertible, Equatable {
@@ -131,6 +132,8 @@ public enum PNG {
         // A unique name per call, so concurrent writers of one path never share a temporary; the
         // pid suffix lets `AtomicFiles.removeLeftovers` delete the temporaries of a killed process.
         let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp-\(getpid())").path
+        let registered = TemporaryFiles.register(temporary)
+        defer { TemporaryFiles.unregister(registered) }
         do {
             try Data(bytes).write(to: URL(fileURLWithPath: temporary))
         } catch {

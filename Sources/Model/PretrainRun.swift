@@ -110,6 +110,9 @@ public struct PretrainRun {
                 if root { try saveCheckpoint(trainer) }
             }
             if interrupted {
+                // Under mpirun the first rank to exit makes it end the others: none leaves before
+                // rank 0's checkpoint is on disk.
+                collective.barrier()
                 progress?.finishLine()
                 if root { printError("interrupted at step \(trainer.step); checkpoint saved, continue with --resume") }
                 return Interrupt.signal != nil ? Interrupt.exitCode : 128 + SIGTERM

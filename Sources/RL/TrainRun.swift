@@ -123,6 +123,9 @@ public struct TrainRun {
                 if root { try saveCheckpoint(trainer) }
             }
             if interrupted {
+                // Under mpirun the first rank to exit makes it end the others: none leaves before
+                // rank 0's checkpoint is on disk.
+                collective.barrier()
                 progress?.finishLine()
                 if root { log("interrupted after iteration \(trainer.iteration); checkpoint saved, continue with --resume") }
                 return Interrupt.signal != nil ? Interrupt.exitCode : 128 + SIGTERM

@@ -44,6 +44,8 @@ extension SafeTensorsFile {
         func failure(_ what: String) -> SafeTensorsError {
             .writeFailed(file: path, reason: "\(what): \(errorText(errno))")
         }
+        let registered = TemporaryFiles.register(tmp)
+        defer { TemporaryFiles.unregister(registered) }
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw failure("cannot create \(tmp)") }
         var renamed = false

@@ -28,6 +28,7 @@ final class InterruptTests: XCTestCase {
         let output = text(log)
         XCTAssertTrue(output.contains("checkpoint saved, continue with --resume"), output, file: file, line: line)
         XCTAssertFalse(output.contains("flowrl: "), "an interrupt is not an error: \(output)", file: file, line: line)
+        XCTAssertEqual(TemporaryFilesExitTests.temporaries(in: fx.path(run)), [], file: file, line: line)
         guard let (step, _) = try RunWatcher.loadLatest(run: fx.path(run), file: file, line: line) else { return -1 }
         // The saved step is the one the message names: the step in progress was finished, not lost.
         XCTAssertTrue(output.contains(" \(step); checkpoint saved"),

@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,10 +9,15 @@ import Glibc
 public enum AtomicFiles {
     public static func write(_ data: Data, to path: String) throws {
         let tmp = path + ".tmp-\(getpid())"
-        guard FileManager.default.createFile(atPath: tmp, contents: data) else {
+        let registered = TemporaryFiles.register(tmp)
+        defer { TemporaryFiles.unregister(registered) }
+        // Data.write without .atomic writes `tmp` itself; FileManager.createFile would first write
+        // a temporary of its own (.dat.nosync…) that no registry knows about.
+        do { try data.write(to: URL(fileURLWithPath: tmp)) } catch {
+            unlink(tmp)   // a partial file (a full disk)
             throw FileError.notWritable(path)
         }
-        try fsyncPath(tmp)
+        do { try fsyncPath(tmp) } catch { unlink(tmp); throw error }
         guard rename(tmp, path) == 0 else {
             unlink(tmp)
             throw FileError.notWritable(path)

@@ -23,6 +23,8 @@ public struct TrainingCheckpoint {
 /// the previous checkpoints or the new one, never a half-written one (llm.c's DONE convention).
 public enum CheckpointStore {
     public static let doneMarker = "DONE"
+    /// The files of a checkpoint directory, as `save` writes them.
+    static let fileNames = ["config.json", "model.safetensors", "ema.safetensors", "optim.safetensors", "state.json", doneMarker]
 
     /// Test hook: `FLOWRL_TEST_SAVE_DELAY_MS=n` pauses n ms (at most 1000) after each file of a
     /// checkpoint, so that the crash-safety test's kills land inside saves. Unset: no pause.
@@ -56,6 +58,15 @@ public enum CheckpointStore {
         let final = directory(run: run, step: step)
         let tmp = root + "/.tmp-" + String(format: "step_%06d", step) + "-\(getpid())"
         try? FileManager.default.removeItem(atPath: tmp)
+        // Registered (directory and every file it will hold) before it exists, so that an exit half
+        // way, by error or by signal, removes it (TemporaryFiles); a failed save removes it here.
+        let registered = [TemporaryFiles.register(tmp, isDirectory: true)]
+            + fileNames.map { TemporaryFiles.register(tmp + "/" + $0) }
+        var moved = false
+        defer {
+            if !moved { try? FileManager.default.removeItem(atPath: tmp) }
+            registered.forEach(TemporaryFiles.unregister)
+        }
         try AtomicFiles.makeDirectory(tmp)
         let p = ckpt.params
         try AtomicFiles.write(try ModelCheckpoint.encodeConfig(ckpt.config), to: tmp + "/config.json")
@@ -78,10 +89,17 @@ public enum CheckpointStore {
             // Re-saving a step (after a resume): move the old one aside first, rename cannot replace a directory.
             let old = root + "/.old-" + String(format: "step_%06d", step) + "-\(getpid())"
             try FileManager.default.moveItem(atPath: final, toPath: old)
-            try FileManager.default.moveItem(atPath: tmp, toPath: final)
+            do {
+                try FileManager.default.moveItem(atPath: tmp, toPath: final)
+            } catch {
+                try? FileManager.default.moveItem(atPath: old, toPath: final)   // keep the step's previous save
+                throw error
+            }
+            moved = true
             try? FileManager.default.removeItem(atPath: old)
         } else {
             try FileManager.default.moveItem(atPath: tmp, toPath: final)
+            moved = true
         }
         try AtomicFiles.fsyncPath(root)
         prune(run: run, keep: keep)

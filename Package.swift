@@ -7,7 +7,7 @@ let release: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration
 // Targets that parse what comes from disk or another process (safetensors headers, StrictJSON,
 // PNG chunks, captions, reward specs and the external reward protocol) keep Swift's bounds and
 // overflow checks in the release binary: plain -O (SwiftPM's release default). Their hot loops
-// already run on raw pointers; docs/performance-hardening.md has the measured cost.
+// already run on raw pointers; docs/performance.md has the measured cost.
 let checked: [SwiftSetting] = []
 
 let package = Package(

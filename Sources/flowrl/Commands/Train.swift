@@ -16,7 +16,7 @@ struct Train: ParsableCommand {
     @Option(help: "JSON file of settings (keys as in the run's config.json); flags override it.") var config: String?
     @Option(help: "Model directory to start from; also the frozen KL reference.") var base: String?
     @Option(help: "Reward spec, e.g. geneval or geneval:1,compress:0.1.") var reward: String?
-    @Option(help: "Policy loss: \(PolicyLosses.known.joined(separator: ", ")).") var algo: String?
+    @Option(help: "Algorithm: \(PolicyTrainers.known.joined(separator: ", ")).") var algo: String?
     @Option(parsing: .unconditional, help: "GRPO iterations.") var iterations: Int?
     @Option(name: .customLong("prompts-per-iteration"), parsing: .unconditional, help: "Prompts per iteration (P).") var promptsPerIteration: Int?
     @Option(name: .customLong("group-size"), parsing: .unconditional, help: "Samples per prompt (G).") var groupSize: Int?
@@ -48,6 +48,22 @@ struct Train: ParsableCommand {
     var segmentSteps: Int?
     @Option(name: .customLong("bapo-target"), parsing: .unconditional, help: "bapo: target share of positive-advantage rows in the loss.")
     var bapoTarget: Float?
+    @Option(name: .customLong("nft-beta"), parsing: .unconditional, help: "diffusion-nft: β of the implicit positive/negative policies.")
+    var nftBeta: Float?
+    @Option(name: .customLong("timestep-draws"), parsing: .unconditional, help: "diffusion-nft / awm: noise levels t per sample and inner epoch.")
+    var timestepDraws: Int?
+    @Option(name: .customLong("timestep-distribution"), help: "diffusion-nft / awm: discrete, uniform or logit-normal.")
+    var timestepDistribution: String?
+    @Option(name: .customLong("old-decay-start"), parsing: .unconditional, help: "diffusion-nft / awm: optimizer steps before the old policy's decay rises.")
+    var oldDecayStart: Int?
+    @Option(name: .customLong("old-decay-rate"), parsing: .unconditional, help: "diffusion-nft / awm: rise of the old policy's decay per optimizer step.")
+    var oldDecayRate: Float?
+    @Option(name: .customLong("old-decay-max"), parsing: .unconditional, help: "diffusion-nft / awm: cap of the old policy's decay (default 0.5, awm 0.3).")
+    var oldDecayMax: Float?
+    @Option(name: .customLong("awm-weighting"), help: "awm: ghuber, t or uniform weighting of the matching loss.") var awmWeighting: String?
+    @Option(name: .customLong("awm-ghuber-power"), parsing: .unconditional, help: "awm: power p of the ghuber weighting.") var awmGhuberPower: Float?
+    @Option(name: .customLong("awm-clip"), parsing: .unconditional, help: "awm: ratio clip range.") var awmClip: Float?
+    @Option(name: .customLong("awm-old-kl"), parsing: .unconditional, help: "awm: weight of mean (v_θ − v_old)².") var awmOldKL: Float?
     @Option(parsing: .unconditional, help: "Seed of prompts, rollouts and shuffles.") var seed: UInt64?
     @Option(name: .customLong("eval-every"), parsing: .unconditional, help: "Iterations between held-out evaluations and grids.") var evalEvery: Int?
     @Option(name: .customLong("checkpoint-every"), parsing: .unconditional, help: "Iterations between checkpoints.") var checkpointEvery: Int?
@@ -103,6 +119,16 @@ struct Train: ParsableCommand {
         if let reweight { cfg.reweight = reweight }
         if let segmentSteps { cfg.segmentSteps = segmentSteps }
         if let bapoTarget { cfg.bapoTarget = bapoTarget }
+        if let nftBeta { cfg.nftBeta = nftBeta }
+        if let timestepDraws { cfg.timestepDraws = timestepDraws }
+        if let timestepDistribution { cfg.timestepDistribution = timestepDistribution }
+        if let oldDecayStart { cfg.oldDecayStart = oldDecayStart }
+        if let oldDecayRate { cfg.oldDecayRate = oldDecayRate }
+        if let oldDecayMax { cfg.oldDecayMax = oldDecayMax; explicit.insert(TrainConfig.CodingKeys.oldDecayMax.stringValue) }
+        if let awmWeighting { cfg.awmWeighting = awmWeighting }
+        if let awmGhuberPower { cfg.awmGhuberPower = awmGhuberPower }
+        if let awmClip { cfg.awmClip = awmClip }
+        if let awmOldKL { cfg.awmOldKL = awmOldKL }
         if let seed { cfg.seed = seed }
         if let evalEvery { cfg.evalEvery = evalEvery }
         if let checkpointEvery { cfg.checkpointEvery = checkpointEvery }

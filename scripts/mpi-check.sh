@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks data-parallel training over MPI (README, "Many machines"): builds flowrl with the MPI
-# trait, then for `flowrl train` (GRPO) and `flowrl pretrain` runs the same tiny job once as one
-# process and once as `mpirun -np 2`, and requires
+# trait, then for `flowrl train` (GRPO, DiffusionNFT, AWM) and `flowrl pretrain` runs the same tiny
+# job once as one process and once as `mpirun -np 2`, and requires
 #   - the proxy reward of every sample of every iteration to be exactly equal, and
 #   - the final weights (model, EMA, exported model) to agree within TOLERANCE = 1e-5 (max abs
 #     difference): the two runs add the same gradients in a different order, so float32 rounding
@@ -101,6 +101,20 @@ phase "GRPO, mpirun -np 2"
 python3 "$WORK/compare.py" rewards "$WORK/train1/metrics.jsonl" "$WORK/train2/metrics.jsonl" || fail "GRPO rewards"
 for f in ckpt/step_000002/model ckpt/step_000002/ema model/model; do
     python3 "$WORK/compare.py" weights "$WORK/train1/$f.safetensors" "$WORK/train2/$f.safetensors" $TOLERANCE || fail "GRPO weights ($f)"
+done
+
+# --- Forward-process trainers (DiffusionNFT, AWM): the same job, 2 noise levels a sample, the old
+# policy lagging (so it must agree across ranks too).
+for ALGO in diffusion-nft awm; do
+    FWD=("${TRAIN[@]}" --algo "$ALGO" --timestep-draws 2 --old-decay-rate 0.2 --kl-beta 0.01)
+    phase "$ALGO, one process"
+    "$BIN" "${FWD[@]}" --run "$WORK/$ALGO-1" 2> "$WORK/$ALGO-1.log" || { cat "$WORK/$ALGO-1.log"; fail "single-process $ALGO"; }
+    phase "$ALGO, mpirun -np 2"
+    "${MPIRUN[@]}" "$BIN" "${FWD[@]}" --run "$WORK/$ALGO-2" 2> "$WORK/$ALGO-2.log" || { cat "$WORK/$ALGO-2.log"; fail "2-rank $ALGO"; }
+    python3 "$WORK/compare.py" rewards "$WORK/$ALGO-1/metrics.jsonl" "$WORK/$ALGO-2/metrics.jsonl" || fail "$ALGO rewards"
+    for f in ckpt/step_000002/model ckpt/step_000002/ema ckpt/step_000002/old model/model; do
+        python3 "$WORK/compare.py" weights "$WORK/$ALGO-1/$f.safetensors" "$WORK/$ALGO-2/$f.safetensors" $TOLERANCE || fail "$ALGO weights ($f)"
+    done
 done
 
 # --- Pretraining: a batch of 6 (3 rows per rank), 4 steps of a small network.

@@ -5,10 +5,10 @@ import Model
 import RL
 import Tensor
 
-/// `flowrl train`: GRPO post-training of the base model, with grids and metrics per run.
+/// `flowrl train`: RL post-training of the base model (GRPO or forward-process), with grids and metrics per run.
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Post-train the base model with GRPO (Flow-GRPO or GRPO-Guard) and record everything.")
+        abstract: "Post-train the base model with GRPO (Flow-GRPO, GRPO-Guard, …) or forward-process RL (DiffusionNFT, AWM) and record everything.")
 
     @Option(name: .customLong("run"), help: "Run directory (default outputs/runs/<timestamp>).")
     var runDirectory: String?

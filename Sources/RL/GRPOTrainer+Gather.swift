@@ -8,23 +8,8 @@ extension GRPOTrainer {
     /// Every rank gets the same numbers, so every rank computes the same advantages (global-std
     /// mode included) and takes the same skip decisions.
     func gatherScores(_ local: RewardScores, groups: Range<Int>) throws -> RewardScores {
-        guard collective.size > 1 else { return local }
-        let G = config.groupSize, P = config.promptsPerIteration
-        let keys = local.components.keys.sorted()
-        var packed = local.total.map(Double.init)
-        for k in keys { packed += local.components[k]!.map(Double.init) }
-        let parts = collective.allgather(packed)
-        var scores = RewardScores(total: [], components: Dictionary(uniqueKeysWithValues: keys.map { ($0, [Float]()) }))
-        for (r, part) in parts.enumerated() {
-            let n = Cluster.share(of: P, rank: r, size: collective.size).count * G
-            // Every rank sees every part, so a mismatch stops all ranks alike.
-            guard part.count == n * (1 + keys.count) else {
-                throw ClusterError.ranksDisagree("reward '\(config.reward)' gave different components on different ranks")
-            }
-            scores.total += part[0..<n].map(Float.init)
-            for (c, k) in keys.enumerated() { scores.components[k]! += part[(n * (c + 1))..<(n * (c + 2))].map(Float.init) }
-        }
-        return scores
+        try IterationSamples.gatherScores(local, groups: groups, promptsPerIteration: config.promptsPerIteration,
+                                          groupSize: config.groupSize, rewardName: config.reward, collective: collective)
     }
 
     /// Fields of a row as they travel between ranks (Float and Int values are exact as Double).

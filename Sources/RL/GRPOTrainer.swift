@@ -96,10 +96,7 @@ public final class GRPOTrainer {
 
     /// Prompts of iteration n: P distinct prompts drawn from the training list.
     func iterationPrompts(_ n: Int) -> [String] {
-        var rng = RNG(seed: RNG.derive(config.seed, n, 0))
-        var order = Array(prompts.indices)
-        rng.shuffle(&order)
-        return (0..<config.promptsPerIteration).map { prompts[order[$0 % order.count]] }
+        IterationSamples.prompts(seed: config.seed, iteration: n, from: prompts, count: config.promptsPerIteration)
     }
 
     /// One GRPO iteration: rollout, reward, advantages, updates. Returns what was measured.
@@ -118,8 +115,8 @@ public final class GRPOTrainer {
             let ids = try tokenizer.encode(chosen[p])
             for g in 0..<G {
                 tokens += ids
-                seeds.append(RNG.derive(config.seed, n, 1, p, g))
-                noiseSeeds.append(RNG.derive(config.seed, n, 2, p))
+                seeds.append(IterationSamples.sampleSeed(seed: config.seed, iteration: n, group: p, member: g))
+                noiseSeeds.append(IterationSamples.groupNoiseSeed(seed: config.seed, iteration: n, group: p))
                 samplePrompts.append(chosen[p])
             }
         }

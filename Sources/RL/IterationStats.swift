@@ -49,6 +49,9 @@ public struct IterationStats: Sendable {
     public var gradNormPerStep: [Float] = []
     /// An adaptive loss's state after the iteration (BAPO's bounds), logged as loss_<key>.
     public var lossState: [String: Double] = [:]
+    /// An algorithm's own metrics (the forward-process trainers' loss parts, mean r, drift of the
+    /// old policy), logged under their keys as they are.
+    public var algorithmMetrics: [String: Double] = [:]
     var outputGradNormPerStepSum = StepNormAccumulator()
     var updates = 0
     /// Ranks of the job; with more than one, the seconds this rank spent waiting for the others
@@ -141,6 +144,7 @@ public struct IterationStats: Sendable {
         for (k, v) in rewardComponents { r["reward_component_\(k)"] = v }
         for (k, v) in clipSplit { r["clip_\(k)"] = v }
         for (k, v) in lossState { r["loss_\(k)"] = v }
+        for (k, v) in algorithmMetrics { r[k] = v }
         if !gradNormPerStep.isEmpty { r["grad_norm_per_step"] = gradNormPerStep }
         if let s = skipped { r["skipped"] = s }
         if ranks > 1 {

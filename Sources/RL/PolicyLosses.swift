@@ -23,7 +23,8 @@ public enum PolicyLosses {
     /// β_KL when the user did not set `kl_beta`: 0 for GRPO-Guard (the paper trains without KL),
     /// `TrainConfig`'s default otherwise.
     public static func defaultKLBeta(algo: String) -> Float {
-        algo == "grpo-guard" ? 0 : TrainConfig().klBeta
+        // The forward-process trainers' KL is optional too (DiffusionNFT's code uses 1e-4).
+        algo == "grpo-guard" || ForwardProcessTrainer.algorithms.contains(algo) ? 0 : TrainConfig().klBeta
     }
 
     /// ε when the user did not set `clip_epsilon`: GRPO-Guard's ratio lives on a different scale
@@ -41,6 +42,10 @@ public enum PolicyLosses {
         if !explicit.contains(TrainConfig.CodingKeys.clipEpsilon.stringValue) {
             config.clipEpsilon = defaultClipEpsilon(algo: config.algo, ratioNorm: config.ratioNorm)
         }
+        // AWM's code caps the old policy's decay at 0.3 (DiffusionNFT's at 0.5, the struct default).
+        if config.algo == "awm" && !explicit.contains(TrainConfig.CodingKeys.oldDecayMax.stringValue) {
+            config.oldDecayMax = 0.3
+        }
     }
 }
 
@@ -50,6 +55,7 @@ public enum TrainError: Error, CustomStringConvertible, Equatable {
     case promptFile(String, String)
     case nonFinite(String, Int)
     case modelMismatch(String)
+    case badSetting(String)
 
     public var description: String {
         switch self {
@@ -57,6 +63,7 @@ public enum TrainError: Error, CustomStringConvertible, Equatable {
         case let .promptFile(path, why): return "prompt file \(path): \(why)"
         case let .nonFinite(cause, n): return "\(n) consecutive iterations with a non-finite \(cause); stopping (last good checkpoint kept)"
         case .modelMismatch(let why): return why
+        case .badSetting(let why): return why
         }
     }
 }

@@ -63,6 +63,26 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var stPPOTolerance: Float = 2
     /// Write TensorBoard events to RUN/tb/ as the run goes (docs/tracking.md).
     public var tensorboard: Bool = true
+    // Forward-process trainers (`diffusion-nft`, `awm`; docs/forward-process.md).
+    /// DiffusionNFT's β: v⁺ = (1 − β)·v_old + β·v_θ, v⁻ = (1 + β)·v_old − β·v_θ (paper: 1, 0.1 for OCR).
+    public var nftBeta: Float = 1
+    /// Noise levels t drawn per clean sample in each inner epoch (each with its own ε).
+    public var timestepDraws: Int = 4
+    /// How t is drawn: `discrete` (the rollout schedule's σ_k, stratified over k < ⌊0.99·T⌋, as the
+    /// papers' code), `uniform` (stratified on (0, 1)) or `logit-normal` (pretraining's), both time-shifted by `shift`.
+    public var timestepDistribution: String = "discrete"
+    /// Soft update of the old policy after each iteration, old ← d·old + (1 − d)·θ with
+    /// d = min(old_decay_max, old_decay_rate · max(0, optimizer steps − old_decay_start)).
+    public var oldDecayStart: Int = 0
+    public var oldDecayRate: Float = 0.001
+    /// Upper bound of d (DiffusionNFT 0.5; 0.3 for awm unless set).
+    public var oldDecayMax: Float = 0.5
+    /// AWM's weighting of the per-sample matching loss: `ghuber` (paper), `t` or `uniform`.
+    public var awmWeighting: String = "ghuber"
+    public var awmGhuberPower: Float = 0.25
+    /// AWM's ratio clip range (paper: 1) and the weight of mean (v_θ − v_old)² (paper: 1).
+    public var awmClip: Float = 1
+    public var awmOldKL: Float = 1
 
     public init() {}
 
@@ -82,6 +102,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         case ratioNorm = "ratio_norm", reweight
         case segmentSteps = "segment_steps", bapoTarget = "bapo_target", stPPOTolerance = "st_ppo_tolerance"
         case tensorboard
+        case nftBeta = "nft_beta", timestepDraws = "timestep_draws", timestepDistribution = "timestep_distribution"
+        case oldDecayStart = "old_decay_start", oldDecayRate = "old_decay_rate", oldDecayMax = "old_decay_max"
+        case awmWeighting = "awm_weighting", awmGhuberPower = "awm_ghuber_power", awmClip = "awm_clip", awmOldKL = "awm_old_kl"
     }
 
     public init(from decoder: Decoder) throws {
@@ -105,6 +128,11 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try get(.segmentSteps, \.segmentSteps); try get(.bapoTarget, \.bapoTarget)
         try get(.stPPOTolerance, \.stPPOTolerance)
         try get(.tensorboard, \.tensorboard)
+        try get(.nftBeta, \.nftBeta); try get(.timestepDraws, \.timestepDraws)
+        try get(.timestepDistribution, \.timestepDistribution); try get(.oldDecayStart, \.oldDecayStart)
+        try get(.oldDecayRate, \.oldDecayRate); try get(.oldDecayMax, \.oldDecayMax)
+        try get(.awmWeighting, \.awmWeighting); try get(.awmGhuberPower, \.awmGhuberPower)
+        try get(.awmClip, \.awmClip); try get(.awmOldKL, \.awmOldKL)
         self = d
     }
 
@@ -130,6 +158,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         if !(0..<1).contains(emaDecay) { return "ema_decay must be in [0, 1)" }
         if !(bapoTarget > 0 && bapoTarget < 1) { return "bapo_target must be between 0 and 1, got \(bapoTarget)" }
         if !(stPPOTolerance > 0) { return "st_ppo_tolerance must be positive, got \(stPPOTolerance)" }
+        if let p = forwardProcessProblem { return p }
         return nil
     }
 

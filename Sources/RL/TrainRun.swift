@@ -52,8 +52,8 @@ public struct TrainRun {
         } else if !CheckpointStore.completeSteps(run: directory).isEmpty {
             throw RunError.exists(directory)
         }
-        let trainer = try GRPOTrainer(config: config, modelConfig: modelConfig, base: base, reward: reward,
-                                      prompts: trainPrompts, resume: resumeFrom, collective: collective)
+        let trainer = try PolicyTrainers.make(config: config, modelConfig: modelConfig, base: base, reward: reward,
+                                              prompts: trainPrompts, resume: resumeFrom, collective: collective)
         let root = collective.isRoot
         // A reward that cannot score at all (an external command that does not exist, a learned
         // model that does not fit) fails here, before the run directory is touched.
@@ -134,13 +134,13 @@ public struct TrainRun {
         return 0
     }
 
-    func saveCheckpoint(_ trainer: GRPOTrainer) throws {
+    func saveCheckpoint(_ trainer: any PolicyTrainer) throws {
         try CheckpointStore.saveRun(directory, step: trainer.iteration, trainer.checkpoint(),
                                     ema: trainer.emaParameters, source: "flowrl train (EMA weights)")
     }
 
     /// Held-out strict accuracy of the EMA policy, logged as an eval record, and the sample grid.
-    func evaluate(_ trainer: GRPOTrainer, _ net: VelocityNetwork, _ prompts: [String], _ gridPrompts: [String],
+    func evaluate(_ trainer: any PolicyTrainer, _ net: VelocityNetwork, _ prompts: [String], _ gridPrompts: [String],
                   _ metrics: MetricsLog, _ events: RunEvents? = nil) throws {
         let start = Date()
         let result = try Evaluator.evaluate(network: net, params: trainer.emaParameters, prompts: prompts,

@@ -43,7 +43,8 @@ public enum TrainSettings {
 
     /// Settings whose default depends on the algorithm (see `PolicyLosses.applyDefaults`).
     public static let algorithmBound: Set<String> = [TrainConfig.CodingKeys.klBeta.stringValue,
-                                                     TrainConfig.CodingKeys.clipEpsilon.stringValue]
+                                                     TrainConfig.CodingKeys.clipEpsilon.stringValue,
+                                                     TrainConfig.CodingKeys.oldDecayMax.stringValue]
 
     /// A run's settings and, for a resumed run, what they change from its saved ones.
     public struct Resolved {

@@ -11,10 +11,18 @@ public struct TrainingCheckpoint {
     public var ema: EMA
     /// The trainer's own state.json content.
     public var state: Data
+    /// Further weight sets of the model's layout that the trainer needs to continue (the forward-process
+    /// trainers' soft-updated old policy), saved as `<name>.safetensors`.
+    public var extraWeights: [String: [Float]] = [:]
 
-    public init(config: ModelConfig, params: Parameters, optimizer: AdamW, ema: EMA, state: Data) {
+    public init(config: ModelConfig, params: Parameters, optimizer: AdamW, ema: EMA, state: Data,
+                extraWeights: [String: [Float]] = [:]) {
         self.config = config; self.params = params; self.optimizer = optimizer; self.ema = ema; self.state = state
+        self.extraWeights = extraWeights
     }
+
+    /// Names a checkpoint directory reserves for its own files.
+    static let reservedNames: Set<String> = ["model", "ema", "optim"]
 }
 
 /// Checkpoints in `RUN/ckpt/step_NNNNNN/` (model, optim and ema safetensors, config.json,
@@ -81,6 +89,11 @@ public enum CheckpointStore {
                                   tensors: [("m", Tensor(shape: [o.m.count], data: o.m)), ("v", Tensor(shape: [o.v.count], data: o.v))],
                                   metadata: ["step": String(o.step)])
         pauseForTest()
+        for (name, values) in ckpt.extraWeights.sorted(by: { $0.key < $1.key }) {
+            precondition(!TrainingCheckpoint.reservedNames.contains(name) && values.count == p.count, "extra weights '\(name)'")
+            try SafeTensorsFile.write(path: tmp + "/\(name).safetensors", tensors: ModelCheckpoint.tensors(values, infos: p.infos))
+            pauseForTest()
+        }
         try AtomicFiles.write(ckpt.state, to: tmp + "/state.json")
         pauseForTest()
         try AtomicFiles.write(Data("step \(step)\n".utf8), to: tmp + "/" + doneMarker)
@@ -154,7 +167,20 @@ public enum CheckpointStore {
         guard (try? JSONSerialization.jsonObject(with: state)) is [String: Any] else {
             throw CheckpointError.corrupt(dir + "/state.json", "not a JSON object")
         }
-        return TrainingCheckpoint(config: config, params: params, optimizer: opt, ema: ema, state: state)
+        // Any further weight set (`<name>.safetensors`) belongs to the trainer, checked like the model's.
+        var extra: [String: [Float]] = [:]
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        for file in files.sorted() where file.hasSuffix(".safetensors") {
+            let name = String(file.dropLast(".safetensors".count))
+            guard !TrainingCheckpoint.reservedNames.contains(name) else { continue }
+            let path = dir + "/" + file
+            let f: SafeTensorsFile
+            do { f = try SafeTensorsFile.read(path: path) } catch { throw CheckpointError.corrupt(path, "\(error)") }
+            var values = params.values
+            try ModelCheckpoint.fill(&values, infos: params.infos, from: f, path: path)
+            extra[name] = values
+        }
+        return TrainingCheckpoint(config: config, params: params, optimizer: opt, ema: ema, state: state, extraWeights: extra)
     }
 
     /// Deletes all but the newest `keep` complete checkpoints and any leftover temporary directories

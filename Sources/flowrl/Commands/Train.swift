@@ -5,10 +5,10 @@ import Model
 import RL
 import Tensor
 
-/// `flowrl train`: GRPO post-training of the base model, with grids and metrics per run.
+/// `flowrl train`: RL post-training of the base model (GRPO or forward-process), with grids and metrics per run.
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Post-train the base model with GRPO (Flow-GRPO or GRPO-Guard) and record everything.",
+        abstract: "Post-train the base model with GRPO (Flow-GRPO, GRPO-Guard, …) or forward-process RL (DiffusionNFT, AWM) and record everything.",
         discussion: """
             With no settings it runs the project's best documented recipe, configs/guard-curriculum.json: GRPO-Guard \
             with KL β 0.01 on models/base-curriculum, reward geneval:1,geneval_strict:1,relation:3,extras:0.3, \
@@ -26,7 +26,7 @@ struct Train: ParsableCommand {
     @Option(help: "JSON file of settings (keys as in the run's config.json); flags override it.") var config: String?
     @Option(help: "Model directory to start from; also the frozen KL reference (default models/base-curriculum).") var base: String?
     @Option(help: "Reward spec, e.g. geneval or geneval:1,compress:0.1 (default geneval:1,geneval_strict:1,relation:3,extras:0.3).") var reward: String?
-    @Option(help: "Policy loss: \(PolicyLosses.known.joined(separator: ", ")) (default grpo-guard).") var algo: String?
+    @Option(help: "Algorithm: \(PolicyTrainers.known.joined(separator: ", ")) (default grpo-guard).") var algo: String?
     @Option(parsing: .unconditional, help: "GRPO iterations (default 300).") var iterations: Int?
     @Option(name: .customLong("prompts-per-iteration"), parsing: .unconditional, help: "Prompts per iteration (P).") var promptsPerIteration: Int?
     @Option(name: .customLong("group-size"), parsing: .unconditional, help: "Samples per prompt (G).") var groupSize: Int?
@@ -60,6 +60,22 @@ struct Train: ParsableCommand {
     var bapoTarget: Float?
     @Flag(name: .customLong("tensorboard"), inversion: .prefixedNo, help: "Write TensorBoard events to RUN/tb/ as the run goes (default on).")
     var tensorboard: Bool?
+    @Option(name: .customLong("nft-beta"), parsing: .unconditional, help: "diffusion-nft: β of the implicit positive/negative policies.")
+    var nftBeta: Float?
+    @Option(name: .customLong("timestep-draws"), parsing: .unconditional, help: "diffusion-nft / awm: noise levels t per sample and inner epoch.")
+    var timestepDraws: Int?
+    @Option(name: .customLong("timestep-distribution"), help: "diffusion-nft / awm: discrete, uniform or logit-normal.")
+    var timestepDistribution: String?
+    @Option(name: .customLong("old-decay-start"), parsing: .unconditional, help: "diffusion-nft / awm: optimizer steps before the old policy's decay rises.")
+    var oldDecayStart: Int?
+    @Option(name: .customLong("old-decay-rate"), parsing: .unconditional, help: "diffusion-nft / awm: rise of the old policy's decay per optimizer step.")
+    var oldDecayRate: Float?
+    @Option(name: .customLong("old-decay-max"), parsing: .unconditional, help: "diffusion-nft / awm: cap of the old policy's decay (default 0.5, awm 0.3).")
+    var oldDecayMax: Float?
+    @Option(name: .customLong("awm-weighting"), help: "awm: ghuber, t or uniform weighting of the matching loss.") var awmWeighting: String?
+    @Option(name: .customLong("awm-ghuber-power"), parsing: .unconditional, help: "awm: power p of the ghuber weighting.") var awmGhuberPower: Float?
+    @Option(name: .customLong("awm-clip"), parsing: .unconditional, help: "awm: ratio clip range.") var awmClip: Float?
+    @Option(name: .customLong("awm-old-kl"), parsing: .unconditional, help: "awm: weight of mean (v_θ − v_old)².") var awmOldKL: Float?
     @Option(parsing: .unconditional, help: "Seed of prompts, rollouts and shuffles.") var seed: UInt64?
     @Option(name: .customLong("eval-every"), parsing: .unconditional, help: "Iterations between held-out evaluations and grids (default 50).") var evalEvery: Int?
     @Option(name: .customLong("checkpoint-every"), parsing: .unconditional, help: "Iterations between checkpoints.") var checkpointEvery: Int?
@@ -116,7 +132,11 @@ struct Train: ParsableCommand {
             (.innerEpochs, innerEpochs), (.steps, steps), (.shift, shift), (.noiseLevel, noiseLevel),
             (.rolloutCFG, rolloutCFG), (.sdeSteps, sdeSteps), (.sharedNoise, sharedNoise), (.lr, lr),
             (.klBeta, klBeta), (.clipEpsilon, clipEpsilon), (.ratioNorm, ratioNorm), (.reweight, reweight),
-            (.segmentSteps, segmentSteps), (.bapoTarget, bapoTarget), (.tensorboard, tensorboard), (.seed, seed), (.evalEvery, evalEvery),
+            (.segmentSteps, segmentSteps), (.bapoTarget, bapoTarget), (.tensorboard, tensorboard),
+            (.nftBeta, nftBeta), (.timestepDraws, timestepDraws), (.timestepDistribution, timestepDistribution),
+            (.oldDecayStart, oldDecayStart), (.oldDecayRate, oldDecayRate), (.oldDecayMax, oldDecayMax),
+            (.awmWeighting, awmWeighting), (.awmGhuberPower, awmGhuberPower), (.awmClip, awmClip), (.awmOldKL, awmOldKL),
+            (.seed, seed), (.evalEvery, evalEvery),
             (.checkpointEvery, checkpointEvery), (.trainPrompts, trainPrompts), (.testPrompts, testPrompts),
             (.threads, threading.threads),
         ]

@@ -77,7 +77,7 @@ extension StudyReport {
             md += "\(StudyReport.cell(s.finalMinusBest, "eval_strict", signed: true)) | \(StudyReport.cell(s.strictAtEqualProxy, "eval_strict")) | "
             md += "\(StudyReport.cell(s.strictAtEqualTime, "eval_strict")) | \(StudyReport.cell(s.trainSeconds, "seconds")) |\n"
         }
-        if let g = baselineGain {
+        if let g = baselineGain, g > 0 {
             md += "\nTime to the baseline's mean gain (\(String(format: "%+.1f", g * 100)) points of strict accuracy over the start), "
             md += "in training \(secondsUnit), over the seeds that reach it:\n\n| arm | seeds reaching it | seconds | baseline's total seconds |\n|---|---|---|---|\n"
             let baseSeconds = summary[study.baseline]?.trainSeconds

@@ -42,7 +42,7 @@ public struct StudyReport {
         public var trainSeconds: Interval?
         /// At the training time every finished run has reached (`StudyReport.equalTimeSeconds`).
         public var strictAtEqualTime: Interval?
-        /// Seconds until the run's strict gain first reaches the baseline's mean final gain, over
+        /// Seconds until the run's strict gain first reaches the baseline's mean final gain (when that is a gain), over
         /// the seeds that reach it (`reachedBaselineGain` of them).
         public var secondsToBaselineGain: Interval?
         public var reachedBaselineGain: Int
@@ -157,7 +157,8 @@ public struct StudyReport {
             best.append(strict[i]); bestStep.append(Double(r.steps[i]))
             if let l = strict.last, let f = strict.first {
                 givenBack.append(l - strict[i]); first.append(f); last.append(l); gain.append(l - f)
-                if let target = baselineGain {
+                // Only a gain is a target to reach in less time; a baseline that lost accuracy sets none.
+                if let target = baselineGain, target > 0 {
                     let path = zip(strict, r.seconds).map { (proxy: $0 - f, gold: $1) }
                     if let t = EqualProxy.gold(at: target, path) { toGain.append(t) }
                 }

@@ -1,17 +1,9 @@
 import Cluster
-import Rewards
 
 /// Putting the ranks' pieces of an iteration back together (data-parallel GRPO, see `GRPOTrainer`).
-/// In a single process both functions return their input unchanged.
+/// In a single process `gatherRows` returns its input unchanged (the scores are gathered by
+/// `IterationSamples.scoreAndAdvantages`, shared with the forward-process trainer).
 extension GRPOTrainer {
-    /// The scores of all P·G samples in sample order, from this rank's scores of its `groups`.
-    /// Every rank gets the same numbers, so every rank computes the same advantages (global-std
-    /// mode included) and takes the same skip decisions.
-    func gatherScores(_ local: RewardScores, groups: Range<Int>) throws -> RewardScores {
-        try IterationSamples.gatherScores(local, groups: groups, promptsPerIteration: config.promptsPerIteration,
-                                          groupSize: config.groupSize, rewardName: config.reward, collective: collective)
-    }
-
     /// Fields of a row as they travel between ranks (Float and Int values are exact as Double).
     private static let rowFields = 12
 

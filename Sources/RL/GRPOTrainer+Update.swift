@@ -153,18 +153,9 @@ extension GRPOTrainer {
         collective.allreduceSum(&scalars)
         let policyLoss = Float(scalars[0]), klMean = Float(scalars[1]) / Float(globalRows)
         stats.outputGradNormPerStepSum.add(squaredNorms: scalars[2...])
-        params.zeroGrads()
-        network.backward(&params, dout: ws.dv, batch: rows)
-        collective.allreduceSum(&params.grads)   // the one gradient exchange of the step
-        let norm = GradClip.clipGlobalNorm(&params.grads, maxNorm: config.gradClip)
-        let total = policyLoss + config.klBeta * klMean
-        guard norm.isFinite, total.isFinite else {
-            stats.skipped = norm.isFinite ? "non-finite loss" : "non-finite gradient"
-            return nil
-        }
-        optimizer.update(&params, lr: config.lr)
-        ema.update(from: params.values)
-        stats.addUpdate(policyLoss: policyLoss, kl: klMean, gradNorm: norm)
+        guard OptimizerStep.apply(dv: ws.dv, rows: rows, network: network, params: &params, optimizer: &optimizer, ema: &ema,
+                                  collective: collective, config: config, policyLoss: policyLoss, kl: klMean,
+                                  stats: &stats) else { return nil }
         lossOut.loss = policyLoss
         return (pb, lossOut)
     }

@@ -125,24 +125,15 @@ public final class GRPOTrainer {
         let batch = SDESampler.rollout(network: network, params: params, tokens: tokens, seeds: seeds,
                                        initialNoiseSeeds: config.sharedNoise ? noiseSeeds : nil, options: opts)
         stats.rolloutSeconds = Date().timeIntervalSince(t0)
-        // 2. reward
-        t0 = Date()
-        let D = batch.elements, side = network.config.imageSize
-        let finals = batch.finalImages
-        let images = (0..<batch.count).map { Image(floats: finals[($0 * D)..<(($0 + 1) * D)], width: side, height: side) }
-        let scores = try gatherScores(reward.score(images: images, prompts: samplePrompts), groups: groups)
-        stats.rewardSeconds = Date().timeIntervalSince(t0)
-        let allPrompts = collective.size > 1 ? chosen.flatMap { Array(repeating: $0, count: G) } : samplePrompts
-        stats.recordRewards(scores, prompts: allPrompts, categories: promptCategories)
-        if let bad = scores.total.first(where: { !$0.isFinite }) {
-            stats.skipped = "non-finite reward (\(bad))"
+        // 2. reward and advantages
+        guard let adv = try IterationSamples.scoreAndAdvantages(
+            pixels: batch.finalImages, side: network.config.imageSize, samplePrompts: samplePrompts, chosen: chosen,
+            groups: groups, config: config, reward: reward, categories: promptCategories, collective: collective,
+            stats: &stats) else {
             iteration += 1
             stats.recordCommunication(collective, since: timing)
             return stats
         }
-        let adv = Advantages.compute(rewards: scores.total, groupSize: G, globalStd: config.globalStd,
-                                     clip: config.advantageClip)
-        stats.zeroStdRatio = adv.zeroStdRatio
         // 3. updates: every rank draws the same order (the RNG never sees the rank)
         t0 = Date()
         var rng = RNG(seed: RNG.derive(config.seed, n, 2))

@@ -1,4 +1,6 @@
 import Cluster
+import Foundation
+import Imaging
 import Rewards
 import Tensor
 
@@ -45,5 +47,33 @@ enum IterationSamples {
             for (c, k) in keys.enumerated() { scores.components[k]! += part[(n * (c + 1))..<(n * (c + 2))].map(Float.init) }
         }
         return scores
+    }
+
+    /// Step 2 of every trainer's iteration: score this rank's final images (`pixels`, side × side
+    /// each, in sample order), share the scores among the ranks, record them in `stats`, and turn
+    /// them into group advantages. Returns nil, with `stats.skipped` saying why, when a reward is not
+    /// finite: the caller ends the iteration there.
+    static func scoreAndAdvantages(pixels: [Float], side: Int, samplePrompts: [String], chosen: [String],
+                                   groups: Range<Int>, config: TrainConfig, reward: any Reward,
+                                   categories: [String: String], collective: any Collective,
+                                   stats: inout IterationStats) throws -> Advantages.Result? {
+        let G = config.groupSize, D = 3 * side * side
+        precondition(pixels.count == samplePrompts.count * D, "one image per sample prompt")
+        let images = samplePrompts.indices.map { Image(floats: pixels[($0 * D)..<(($0 + 1) * D)], width: side, height: side) }
+        let t0 = Date()
+        let scores = try gatherScores(reward.score(images: images, prompts: samplePrompts), groups: groups,
+                                      promptsPerIteration: config.promptsPerIteration, groupSize: G,
+                                      rewardName: config.reward, collective: collective)
+        stats.rewardSeconds = Date().timeIntervalSince(t0)
+        let allPrompts = collective.size > 1 ? chosen.flatMap { Array(repeating: $0, count: G) } : samplePrompts
+        stats.recordRewards(scores, prompts: allPrompts, categories: categories)
+        if let bad = scores.total.first(where: { !$0.isFinite }) {
+            stats.skipped = "non-finite reward (\(bad))"
+            return nil
+        }
+        let adv = Advantages.compute(rewards: scores.total, groupSize: G, globalStd: config.globalStd,
+                                     clip: config.advantageClip)
+        stats.zeroStdRatio = adv.zeroStdRatio
+        return adv
     }
 }

@@ -91,18 +91,9 @@ extension ForwardProcessTrainer {
         collective.allreduceSum(&scalars)
         let rows = Double(globalRows)
         let policyLoss = Float(scalars[0] / rows), klMean = Float(scalars[1] / rows)
-        params.zeroGrads()
-        if R > 0 { network.backward(&params, dout: ws.dv, batch: R) }
-        collective.allreduceSum(&params.grads)   // the one gradient exchange of the step
-        let norm = GradClip.clipGlobalNorm(&params.grads, maxNorm: config.gradClip)
-        let total = policyLoss + config.klBeta * klMean
-        guard norm.isFinite, total.isFinite else {
-            stats.skipped = norm.isFinite ? "non-finite loss" : "non-finite gradient"
-            return false
-        }
-        optimizer.update(&params, lr: config.lr)
-        ema.update(from: params.values)
-        stats.addUpdate(policyLoss: policyLoss, kl: klMean, gradNorm: norm)
+        guard OptimizerStep.apply(dv: ws.dv, rows: R, network: network, params: &params, optimizer: &optimizer, ema: &ema,
+                                  collective: collective, config: config, policyLoss: policyLoss, kl: klMean,
+                                  stats: &stats) else { return false }
         sums.rows += rows; sums.positive += scalars[2]; sums.negative += scalars[3]; sums.r += scalars[4]
         sums.ratio += scalars[5]; sums.clipped += scalars[6]; sums.anchor += scalars[7]
         return true

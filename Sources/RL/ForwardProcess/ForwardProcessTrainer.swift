@@ -148,25 +148,15 @@ public final class ForwardProcessTrainer {
                                        options: ODESamplerOptions(steps: config.steps, shift: config.shift,
                                                                   cfgScale: config.rolloutCFG))
         stats.rolloutSeconds = Date().timeIntervalSince(t0)
-        // 2. reward
-        t0 = Date()
-        let side = network.config.imageSize
-        let pictures = (0..<owned.count).map { Image(floats: images[($0 * D)..<(($0 + 1) * D)], width: side, height: side) }
-        let scores = try IterationSamples.gatherScores(reward.score(images: pictures, prompts: samplePrompts), groups: groups,
-                                                       promptsPerIteration: P, groupSize: G, rewardName: config.reward,
-                                                       collective: collective)
-        stats.rewardSeconds = Date().timeIntervalSince(t0)
-        let allPrompts = collective.size > 1 ? chosen.flatMap { Array(repeating: $0, count: G) } : samplePrompts
-        stats.recordRewards(scores, prompts: allPrompts, categories: promptCategories)
-        if let bad = scores.total.first(where: { !$0.isFinite }) {
-            stats.skipped = "non-finite reward (\(bad))"
+        // 2. reward and advantages
+        guard let adv = try IterationSamples.scoreAndAdvantages(
+            pixels: images, side: network.config.imageSize, samplePrompts: samplePrompts, chosen: chosen,
+            groups: groups, config: config, reward: reward, categories: promptCategories, collective: collective,
+            stats: &stats) else {
             iteration += 1
             stats.recordCommunication(collective, since: timing)
             return stats
         }
-        let adv = Advantages.compute(rewards: scores.total, groupSize: G, globalStd: config.globalStd,
-                                     clip: config.advantageClip)
-        stats.zeroStdRatio = adv.zeroStdRatio
         // 3. updates: every rank draws the same order and the same t and ε per sample
         t0 = Date()
         var rng = RNG(seed: RNG.derive(config.seed, n, 2))

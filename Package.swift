@@ -56,8 +56,10 @@ let package = Package(
         .testTarget(name: "RewardsTests", dependencies: ["Rewards", "Shapes", "Imaging", "Tensor"]),
         .testTarget(name: "RLTests", dependencies: ["RL", "Model", "NN", "Tensor", "Rewards", "Cluster"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "CLITests", dependencies: ["flowrl", "Model", "NN", "Tensor", "Imaging"]),
+        // Helpers more than one test target uses (reading files back with other programs).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "CLITests", dependencies: ["flowrl", "Model", "NN", "Tensor", "Imaging", "TestSupport"]),
         .testTarget(name: "StudyTests", dependencies: ["Study", "RL", "Model", "Tensor"]),
-        .testTarget(name: "TrackingTests", dependencies: ["Tracking", "Imaging"]),
+        .testTarget(name: "TrackingTests", dependencies: ["Tracking", "Imaging", "TestSupport"]),
     ]
 )

@@ -54,27 +54,31 @@ public enum MetricsEvents {
         return "eval/" + name
     }
 
-    /// A JSON number, or a non-finite float that MetricsLog wrote as "nan"/"inf"/"-inf".
+    /// A JSON number, or a non-finite float that MetricsLog wrote as "nan"/"inf"/"-inf"; nil for
+    /// anything else, booleans included. Takes the values of JSONRecord and of JSONSerialization alike.
     public static func number(_ value: Any) -> Double? {
-        switch value {
-        case is Bool: return nil
-        case let d as Double: return d
-        case let i as Int: return Double(i)
-        case let f as Float: return Double(f)
-        case let n as NSNumber: return n.doubleValue
-        case let s as String:
+        if let s = value as? String {
             switch s.lowercased() {
             case "nan": return .nan
             case "inf", "+inf": return .infinity
             case "-inf": return -.infinity
             default: return nil
             }
-        default: return nil
         }
+        // Swift's Int, Double, Float and Bool and Foundation's parsed numbers all cast to NSNumber;
+        // a boolean is the one of type "c". `is Bool` cannot tell: on Linux it is true of every
+        // NSNumber equal to 0 or 1, so it would drop a JSONSerialization `0` or `1`.
+        guard let n = value as? NSNumber, String(cString: n.objCType) != "c" else { return nil }
+        return n.doubleValue
+    }
+
+    /// A JSON number that is a whole number an Int holds (a step, an iteration count), else nil.
+    public static func integer(_ value: Any) -> Int? {
+        number(value).flatMap { Int(exactly: $0) }
     }
 
     /// The step of a record, nil for a line without one.
     public static func step(of record: [String: Any]) -> Int? {
-        record["step"].flatMap(number).flatMap { $0.isFinite ? Int($0) : nil }
+        record["step"].flatMap(integer)
     }
 }

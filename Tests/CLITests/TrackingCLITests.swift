@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import TestSupport
 import XCTest
 
 /// TensorBoard events written by `flowrl train` / `pretrain` / `export tensorboard`, read back by

@@ -10,7 +10,7 @@ final class TrainSummaryTests: XCTestCase {
         dir = NSTemporaryDirectory() + "flowrl-summary-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir + "/grids", withIntermediateDirectories: true)
         try #"{"algo": "grpo-guard", "reward": "geneval", "iterations": 300}"#.write(toFile: dir + "/config.json", atomically: true, encoding: .utf8)
-        for step in [0, 150, 300] { FileManager.default.createFile(atPath: dir + String(format: "/grids/step_%06d.png", step), contents: Data()) }
+        for step in [0, 150, 300] { _ = FileManager.default.createFile(atPath: dir + String(format: "/grids/step_%06d.png", step), contents: Data()) }
     }
 
     override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }

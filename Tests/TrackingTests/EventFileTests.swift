@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import TestSupport
 import XCTest
 @testable import Tracking
 
@@ -108,5 +109,30 @@ final class JSONRecordTests: XCTestCase {
         XCTAssertEqual((r["x"] as? [Any])?.count, 3)
         XCTAssertNil(JSONRecord.parse(Data("[1, 2]".utf8)))
         XCTAssertNil(JSONRecord.parse(Data(#"{"torn": 1"#.utf8)))
+    }
+
+    /// One reading of a metrics value for every parser the project uses: JSONSerialization's 0 and
+    /// 1 are numbers (on Linux they also satisfy `is Bool`), its true/false and Swift Bools are not,
+    /// MetricsLog's "nan"/"inf" strings are the non-finite floats, a step must be a whole Int.
+    func testNumberReadsEveryParserAlike() throws {
+        let text = #"{"zero": 0, "one": 1, "half": 0.5, "yes": true, "no": false, "nan": "nan", "ninf": "-inf", "word": "x"}"#
+        let foundation = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        let decoder = try XCTUnwrap(JSONRecord.parse(Data(text.utf8)))
+        for record in [foundation, decoder] {
+            XCTAssertEqual(MetricsEvents.number(record["zero"]!), 0)
+            XCTAssertEqual(MetricsEvents.number(record["one"]!), 1)
+            XCTAssertEqual(MetricsEvents.number(record["half"]!), 0.5)
+            XCTAssertNil(MetricsEvents.number(record["yes"]!))
+            XCTAssertNil(MetricsEvents.number(record["no"]!))
+            XCTAssertEqual(MetricsEvents.number(record["nan"]!).map { $0.isNaN }, true)
+            XCTAssertEqual(MetricsEvents.number(record["ninf"]!), -.infinity)
+            XCTAssertNil(MetricsEvents.number(record["word"]!))
+        }
+        XCTAssertNil(MetricsEvents.number(true as Any))
+        XCTAssertEqual(MetricsEvents.number(Float(0.25) as Any), 0.25)
+        XCTAssertEqual(MetricsEvents.integer(7 as Any), 7)
+        XCTAssertNil(MetricsEvents.integer(2.5 as Any))
+        XCTAssertNil(MetricsEvents.integer(1e300 as Any))
+        XCTAssertNil(MetricsEvents.integer("nan" as Any))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Tracking
 
 /// Why a run directory could not be loaded for comparison; each message names the run and file.
 public enum CompareError: Error, CustomStringConvertible, Equatable {
@@ -80,12 +81,13 @@ public struct RunRecord: Sendable {
             throw CompareError.unreadable(run: directory, file: metricsFile, reason: "permission denied or I/O error")
         }
         // Lines that are not JSON objects (a half-written last line of a killed run) are skipped.
+        // JSONRecord, not JSONSerialization: its numbers are correctly rounded (see JSONRecord).
         let records = String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap {
-            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            JSONRecord.parse(Data($0.utf8))
         }
         var run = RunRecord(directory: directory, algo: config["algo"] as? String ?? "?",
                             reward: config["reward"] as? String ?? "?",
-                            plannedIterations: (config["iterations"]).flatMap(number).map { Int($0) },
+                            plannedIterations: config["iterations"].flatMap(MetricsEvents.integer),
                             training: [:], perStep: [:], eval: [:], gridSteps: gridSteps(directory))
         run.absorb(records)
         guard !run.training.isEmpty || !run.eval.isEmpty else {
@@ -148,15 +150,15 @@ public struct RunRecord: Sendable {
         var trainingPoints: [String: [Int: Double]] = [:], evalPoints: [String: [Int: Double]] = [:]
         var arrays: [String: [Int: [Double]]] = [:]
         for record in records {
-            guard let step = record["step"].flatMap(RunRecord.number).map({ Int($0) }) else { continue }
+            guard let step = record["step"].flatMap(MetricsEvents.integer) else { continue }
             let isEval = (record["kind"] as? String) == "eval"
             if record["kind"] != nil && !isEval { continue }
             let skipped = record["skipped"] != nil
             for (key, value) in record where key != "step" && key != "kind" {
-                if let x = RunRecord.number(value) {
+                if let x = MetricsEvents.number(value) {
                     if isEval { evalPoints[key, default: [:]][step] = x } else { trainingPoints[key, default: [:]][step] = x }
                 } else if !isEval, !skipped, let list = value as? [Any] {
-                    let xs = list.compactMap(RunRecord.number)
+                    let xs = list.compactMap(MetricsEvents.number)
                     if xs.count == list.count && !xs.isEmpty { arrays[key, default: [:]][step] = xs }
                 }
             }
@@ -168,25 +170,5 @@ public struct RunRecord: Sendable {
         training = trainingPoints.mapValues(series)
         eval = evalPoints.mapValues(series)
         perStep = arrays.mapValues { byStep in byStep.keys.sorted().map { ($0, byStep[$0]!) } }
-    }
-
-    /// A JSON number, or a non-finite float that MetricsLog wrote as "nan"/"inf"/"-inf".
-    static func number(_ value: Any) -> Double? {
-        // Foundation hands JSON numbers back as NSNumber, which also matches `Bool` for 0 and 1,
-        // so no Bool case here: metrics records hold no booleans.
-        switch value {
-        case let d as Double: return d
-        case let i as Int: return Double(i)
-        case let f as Float: return Double(f)
-        case let n as NSNumber: return n.doubleValue
-        case let s as String:
-            switch s.lowercased() {
-            case "nan": return .nan
-            case "inf", "+inf": return .infinity
-            case "-inf": return -.infinity
-            default: return nil
-            }
-        default: return nil
-        }
     }
 }

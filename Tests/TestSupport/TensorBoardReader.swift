@@ -3,14 +3,14 @@ import XCTest
 
 /// scripts/read-tensorboard.py: TensorBoard's own EventAccumulator reading a logdir, as JSON.
 /// Skips the test (with the reason) where python3 or the tensorboard package is missing.
-enum TensorBoardReader {
-    static var script: String {
+public enum TensorBoardReader {
+    public static var script: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("scripts/read-tensorboard.py").path
     }
 
     /// runs → {"file_version", "scalars", "histograms", "images", "texts"}.
-    static func read(_ logdir: String) throws -> [String: [String: Any]] {
+    public static func read(_ logdir: String) throws -> [String: [String: Any]] {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["python3", script, logdir]

@@ -35,6 +35,8 @@ extension StudyReport {
             o["final"] = p.final.mapValues { StudyReport.single($0) }
             o["strict_at_equal_proxy"] = StudyReport.single(p.strictAtEqualProxy)
             o["equal_proxy_level"] = StudyReport.number(p.equalProxyLevel)
+            o["strict_at_equal_seconds"] = StudyReport.single(p.strictAtEqualTime)
+            o["equal_seconds"] = StudyReport.number(p.equalTimeSeconds)
             pairedJSON[name] = o
         }
         for (name, s) in summary {
@@ -49,6 +51,10 @@ extension StudyReport {
                 "equal_seconds": StudyReport.number(equalTimeSeconds),
                 "seconds_to_baseline_gain": StudyReport.single(s.secondsToBaselineGain),
                 "reached_baseline_gain": s.reachedBaselineGain, "finished_runs": s.finished,
+                "fraction_of_baseline_seconds": StudyReport.single(s.fractionOfBaselineSeconds),
+                "cpu_seconds_per_iteration": StudyReport.single(s.cpuPerIteration),
+                "phase_share": s.phaseShares.mapValues { StudyReport.single($0) },
+                "evaluation_seconds": StudyReport.single(s.evaluationSeconds),
             ] as JSONObject
         }
         for (name, f) in frontier {
@@ -65,6 +71,7 @@ extension StudyReport {
         return ["study": study.name, "source": study.source, "baseline": study.baseline, "metrics": study.metrics,
                 "seeds": study.seeds.map { Int($0) }, "arm_order": study.arms, "confidence": confidence, "runs": runList,
                 "arms": armsJSON, "paired": pairedJSON, "summary": summaryJSON, "frontier": frontierJSON,
+                "by_seconds": ["seconds": byTime.seconds, "eval_strict": byTime.strict.mapValues { StudyReport.columns($0) }] as JSONObject,
                 "baseline_gain": StudyReport.number(baselineGain), "seconds_unit": secondsUnit]
     }
 

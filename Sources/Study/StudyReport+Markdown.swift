@@ -12,6 +12,9 @@ extension StudyReport {
         if isFraction(metric) { return String(format: "%.1f", v * 100) }
         if metric == "seconds" { return String(format: "%.0f", v) }
         if metric == "step" { return String(format: "%.0f", v) }
+        if metric == "ratio" { return String(format: "%.2f", v) }
+        if metric == "share" { return String(format: "%.0f%%", v * 100) }
+        if metric == "seconds per iteration" { return String(format: "%.2f", v) }
         return String(format: "%.3f", v)
     }
 
@@ -79,15 +82,17 @@ extension StudyReport {
         }
         if let g = baselineGain, g > 0 {
             md += "\nTime to the baseline's mean gain (\(String(format: "%+.1f", g * 100)) points of strict accuracy over the start), "
-            md += "in training \(secondsUnit), over the seeds that reach it:\n\n| arm | seeds reaching it | seconds | baseline's total seconds |\n|---|---|---|---|\n"
+            md += "in training \(secondsUnit), over the seeds that reach it; *fraction* = those seconds over the baseline run's "
+            md += "total of the same seed (below 0.33: the baseline's gain in a third of its time):\n\n"
+            md += "| arm | seeds reaching it | seconds | baseline's total seconds | fraction |\n|---|---|---|---|---|\n"
             let baseSeconds = summary[study.baseline]?.trainSeconds
             for arm in study.arms {
                 guard let s = summary[arm] else { continue }
                 md += "| \(arm) | \(s.reachedBaselineGain)/\(s.finished) | \(StudyReport.cell(s.secondsToBaselineGain, "seconds")) | "
-                md += "\(StudyReport.cell(baseSeconds, "seconds")) |\n"
+                md += "\(StudyReport.cell(baseSeconds, "seconds")) | \(StudyReport.cell(s.fractionOfBaselineSeconds, "ratio")) |\n"
             }
         }
-
+        md += timeSections()
         md += "\n## Paired differences from \(study.baseline)\n\n"
         md += "Arm minus baseline, seed by seed. *Peak* = best over evaluations minus the baseline's best; *final* = last "
         md += "evaluation; *at equal proxy* = strict accuracy at the highest proxy level every run of the pair reaches.\n\n"
@@ -101,6 +106,8 @@ extension StudyReport {
             }
             md += "| \(arm) | eval_strict at equal proxy (\(StudyReport.format(p.equalProxyLevel, "eval_proxy"))) | "
             md += "\(StudyReport.cell(p.strictAtEqualProxy, "eval_strict", signed: true)) | \(StudyReport.verdict(p.strictAtEqualProxy)) | | |\n"
+            md += "| \(arm) | eval_strict at equal time (\(StudyReport.format(p.equalTimeSeconds, "seconds")) s) | "
+            md += "\(StudyReport.cell(p.strictAtEqualTime, "eval_strict", signed: true)) | \(StudyReport.verdict(p.strictAtEqualTime)) | | |\n"
         }
 
         for m in study.metrics {
@@ -128,6 +135,32 @@ extension StudyReport {
             md += "\n"
         }
         md += "\n![study figure](report.png)\n"
+        return md
+    }
+
+    /// Strict accuracy against training time, and where each arm's time goes.
+    func timeSections() -> String {
+        var md = ""
+        if !byTime.seconds.isEmpty {
+            md += "\nHeld-out strict accuracy by training \(secondsUnit) (finished runs, linear interpolation between "
+            md += "evaluations; the last column is the equal time above):\n\n"
+            md += "| arm | " + byTime.seconds.map { String(format: "%.0f s", $0) }.joined(separator: " | ") + " |\n"
+            md += "|---|" + String(repeating: "---|", count: byTime.seconds.count) + "\n"
+            for arm in study.arms {
+                guard let xs = byTime.strict[arm] else { continue }
+                md += "| \(arm) | " + xs.map { StudyReport.cell($0, "eval_strict") }.joined(separator: " | ") + " |\n"
+            }
+        }
+        md += "\nWhere the training time goes (finished runs): \(secondsUnit == "CPU seconds" ? "CPU" : "wall-clock") seconds per "
+        md += "iteration; the shares of an iteration's wall-clock time in rollout (sampling), reward and update; "
+        md += "wall-clock seconds of one held-out evaluation (not counted as training time):\n\n"
+        md += "| arm | seconds per iteration | rollout | reward | update | seconds per evaluation |\n|---|---|---|---|---|---|\n"
+        for arm in study.arms {
+            guard let s = summary[arm] else { continue }
+            md += "| \(arm) | \(StudyReport.cell(s.cpuPerIteration, "seconds per iteration")) | "
+            md += StudyRunData.Cost.phases.map { StudyReport.cell(s.phaseShares[$0] ?? nil, "share") }.joined(separator: " | ")
+            md += " | \(StudyReport.cell(s.evaluationSeconds, "seconds")) |\n"
+        }
         return md
     }
 }

@@ -28,6 +28,9 @@ public struct StudyReport {
         /// Strict accuracy at the proxy level every run of the two arms reaches.
         public var strictAtEqualProxy: Interval?
         public var equalProxyLevel: Double?
+        /// Strict accuracy after the training seconds every finished run of the two arms reaches.
+        public var strictAtEqualTime: Interval?
+        public var equalTimeSeconds: Double?
     }
 
     public struct Summary {
@@ -46,7 +49,21 @@ public struct StudyReport {
         /// the seeds that reach it (`reachedBaselineGain` of them).
         public var secondsToBaselineGain: Interval?
         public var reachedBaselineGain: Int
+        /// Seed by seed, `secondsToBaselineGain` over the baseline run's total training seconds:
+        /// below 1/3 means "the baseline's gain in a third of its time".
+        public var fractionOfBaselineSeconds: Interval?
         public var finished: Int
+        /// Where the time goes, over the finished runs: CPU seconds per iteration, the shares of
+        /// rollout / reward / update in an iteration, wall-clock seconds of one evaluation.
+        public var cpuPerIteration: Interval?
+        public var phaseShares: [String: Interval?]
+        public var evaluationSeconds: Interval?
+    }
+
+    /// Mean strict accuracy of each arm at fractions of the equal training time (finished runs).
+    public struct TimeTable {
+        public var seconds: [Double]
+        public var strict: [String: [Interval?]]
     }
 
     /// Mean strict accuracy with its interval at a series of proxy levels.
@@ -62,6 +79,7 @@ public struct StudyReport {
     public var equalProxyLevel: Double?
     public var equalTimeSeconds: Double?
     public var baselineGain: Double?
+    public var byTime = TimeTable(seconds: [], strict: [:])
 
     /// Reads the study directory and computes everything.
     public static func build(_ layout: StudyLayout, confidence: Double = 0.95) throws -> StudyReport {
@@ -103,6 +121,19 @@ public struct StudyReport {
             frontier[arm] = frontierOf(arm)
             if arm != study.baseline { paired[arm] = pair(arm) }
         }
+        byTime = timeTable()
+    }
+
+    /// Strict accuracy at ¼, ½, ¾ and all of the equal training time, per arm over its finished runs.
+    func timeTable() -> TimeTable {
+        guard let total = equalTimeSeconds, total > 0 else { return TimeTable(seconds: [], strict: [:]) }
+        let seconds = [0.25, 0.5, 0.75, 1].map { $0 * total }
+        var strict: [String: [Interval?]] = [:]
+        for arm in study.arms {
+            let paths = runs(of: arm, finishedOnly: true).map { $0.timePath() }
+            strict[arm] = seconds.map { t in interval(paths.compactMap { EqualProxy.gold(at: t, $0) }) }
+        }
+        return TimeTable(seconds: seconds, strict: strict)
     }
 
     func series(_ arm: String) -> ArmSeries {
@@ -143,14 +174,25 @@ public struct StudyReport {
             let g = { (r: StudyRunData) in EqualProxy.gold(at: level, r.path()) }
             strictAtLevel = Paired.difference(bySeed(af, g), bySeed(bf, g), confidence: confidence)
         }
+        let time = (af + bf).compactMap(\.seconds.last).min()
+        var strictAtTime: Interval? = nil
+        if let time {
+            let g = { (r: StudyRunData) in EqualProxy.gold(at: time, r.timePath()) }
+            strictAtTime = Paired.difference(bySeed(af, g), bySeed(bf, g), confidence: confidence)
+        }
         return PairedSeries(steps: steps, metrics: metrics, peak: peak, final: final,
-                            strictAtEqualProxy: strictAtLevel, equalProxyLevel: level)
+                            strictAtEqualProxy: strictAtLevel, equalProxyLevel: level,
+                            strictAtEqualTime: strictAtTime, equalTimeSeconds: time)
     }
 
     func summarize(_ arm: String) -> Summary {
         let rs = runs(of: arm, finishedOnly: true)
         var best: [Double] = [], bestStep: [Double] = [], givenBack: [Double] = [], first: [Double] = [], last: [Double] = []
         var gain: [Double] = [], seconds: [Double] = [], atProxy: [Double] = [], atTime: [Double] = [], toGain: [Double] = []
+        var fraction: [Double] = []
+        let baselineSeconds = Dictionary(runs(of: study.baseline, finishedOnly: true).compactMap { r in
+            r.seconds.last.map { (r.seed, $0) }
+        }, uniquingKeysWith: { $1 })
         for r in rs {
             guard let strict = r.metrics["eval_strict"], let i = strict.indices.filter({ strict[$0].isFinite })
                 .max(by: { strict[$0] < strict[$1] || (strict[$0] == strict[$1] && $0 > $1) }) else { continue }
@@ -160,7 +202,10 @@ public struct StudyReport {
                 // Only a gain is a target to reach in less time; a baseline that lost accuracy sets none.
                 if let target = baselineGain, target > 0 {
                     let path = zip(strict, r.seconds).map { (proxy: $0 - f, gold: $1) }
-                    if let t = EqualProxy.gold(at: target, path) { toGain.append(t) }
+                    if let t = EqualProxy.gold(at: target, path) {
+                        toGain.append(t)
+                        if let total = baselineSeconds[r.seed], total > 0 { fraction.append(t / total) }
+                    }
                 }
             }
             if let s = r.seconds.last { seconds.append(s) }
@@ -170,7 +215,13 @@ public struct StudyReport {
         return Summary(bestStrict: interval(best), bestStep: interval(bestStep), finalMinusBest: interval(givenBack),
                        strictAtEqualProxy: interval(atProxy), initialStrict: interval(first), finalStrict: interval(last),
                        gain: interval(gain), trainSeconds: interval(seconds), strictAtEqualTime: interval(atTime),
-                       secondsToBaselineGain: interval(toGain), reachedBaselineGain: toGain.count, finished: rs.count)
+                       secondsToBaselineGain: interval(toGain), reachedBaselineGain: toGain.count,
+                       fractionOfBaselineSeconds: interval(fraction), finished: rs.count,
+                       cpuPerIteration: interval(rs.compactMap(\.cost.cpuPerIteration)),
+                       phaseShares: Dictionary(uniqueKeysWithValues: StudyRunData.Cost.phases.map { p in
+                           (p, interval(rs.compactMap { $0.cost.phaseShares[p] }))
+                       }),
+                       evaluationSeconds: interval(rs.compactMap(\.cost.evaluationSeconds)))
     }
 
     /// Strict accuracy against held-out proxy: at evenly spaced proxy levels between the highest

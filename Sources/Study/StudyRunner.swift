@@ -117,6 +117,38 @@ public struct StudyRunner {
         return 0
     }
 
+    /// What `run` would do, without doing any of it: the plan's summary line, then one line per run
+    /// (finished, resumes at step N, or new). Checks the study against the directory's runs like
+    /// `run` does; writes nothing.
+    public func describe() throws -> [String] {
+        let plan = try makePlan()
+        var lines: [String] = [], finished = 0, resuming = 0, running = 0
+        for p in plan {
+            let state: String
+            let lockFile = layout.runLockFile(p.arm, p.seed)
+            // A lock another process holds is a run going on now (the file exists once a run started).
+            let held = FileManager.default.fileExists(atPath: lockFile) && {
+                guard let lock = FileLock.acquire(lockFile, wait: false) else { return true }
+                lock.release()
+                return false
+            }()
+            if held {
+                running += 1; state = "running now in another study process, at iteration \(layout.latestStep(p.arm, p.seed)) of \(p.iterations)"
+            } else if layout.isFinished(p.arm, p.seed, iterations: p.iterations) {
+                finished += 1; state = "finished (\(p.iterations) iterations)"
+            } else if let step = CheckpointStore.completeSteps(run: layout.run(p.arm, p.seed)).last {
+                resuming += 1; state = "resumes from its checkpoint at iteration \(step) of \(p.iterations)"
+            } else {
+                state = "new (\(p.iterations) iterations)"
+            }
+            lines.append("  \(p.name): \(state)")
+        }
+        let head = "study \(study.name): \(plan.count) runs (\(finished) finished, "
+            + (running > 0 ? "\(running) running now, " : "")
+            + "\(resuming) to resume, \(plan.count - finished - resuming - running) new) → \(layout.directory)"
+        return [head] + lines
+    }
+
     /// Every (arm, seed) with its settings; a run directory started with other settings is an error.
     func makePlan() throws -> [Planned] {
         var plan: [Planned] = []

@@ -16,6 +16,19 @@ public struct StudyRunData: Sendable {
     public var seconds: [Double] = []
     /// Whether `seconds` are CPU seconds (`seconds_cpu` records) rather than wall-clock ones.
     public var cpuSeconds = false
+    /// Where the run's time goes (nil parts where the run did not log them).
+    public var cost = Cost()
+
+    /// Mean CPU seconds of one training iteration; the shares of an iteration's wall-clock time spent
+    /// in rollout (sampling), reward and update (the phases `seconds_rollout`, `seconds_reward`,
+    /// `seconds_update`; shares survive other processes slowing the clock, seconds do not); and the
+    /// mean wall-clock seconds of one held-out evaluation, which training seconds exclude.
+    public struct Cost: Sendable {
+        public var cpuPerIteration: Double?
+        public var phaseShares: [String: Double] = [:]
+        public var evaluationSeconds: Double?
+        public static let phases = ["rollout", "reward", "update"]
+    }
 
     /// The run's (proxy, gold) path for equal-proxy readings.
     public func path(proxy: String = "eval_proxy", gold: String = "eval_strict") -> [(proxy: Double, gold: Double)] {
@@ -61,6 +74,7 @@ public struct StudyRunData: Sendable {
             guard let s = record.training[key] else { continue }
             for (step, v) in zip(s.steps, s.values) where v.isFinite { perStep[step, default: 0] += v }
         }
+        data.cost = cost(record)
         let ordered = perStep.keys.sorted()
         var total = 0.0, k = 0
         for step in evalSteps {
@@ -68,5 +82,19 @@ public struct StudyRunData: Sendable {
             data.seconds.append(total)
         }
         return data
+    }
+
+    static func cost(_ record: RunRecord) -> Cost {
+        func mean(_ xs: [Double]) -> Double? {
+            let f = xs.filter(\.isFinite)
+            return f.isEmpty ? nil : f.reduce(0, +) / Double(f.count)
+        }
+        var cost = Cost()
+        cost.cpuPerIteration = record.training["seconds_cpu"].flatMap { mean($0.values) }
+        let sums = Cost.phases.map { p in (record.training["seconds_" + p]?.values ?? []).filter(\.isFinite).reduce(0, +) }
+        let total = sums.reduce(0, +)
+        if total > 0 { for (p, s) in zip(Cost.phases, sums) { cost.phaseShares[p] = s / total } }
+        cost.evaluationSeconds = record.eval["eval_seconds"].flatMap { mean($0.values) }
+        return cost
     }
 }

@@ -83,6 +83,14 @@ final class StudyRunTests: XCTestCase {
         XCTAssertEqual(best, handBest, accuracy: 1e-12)
         XCTAssertTrue(r.stderr.contains("✓ guard seed 1 finished"), r.stderr)
 
+        // A dry run reads the state and changes nothing.
+        let before = try FileManager.default.contentsOfDirectory(atPath: fx.path("s")).sorted()
+        let dry = try runStudy("s", extra: ["--dry-run"])
+        XCTAssertEqual(dry.status, 0, dry.stderr)
+        XCTAssertTrue(dry.stdout.contains("4 runs (4 finished, 0 to resume, 0 new)"), dry.stdout)
+        XCTAssertTrue(dry.stdout.contains("guard seed 1: finished (2 iterations)"), dry.stdout)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: fx.path("s")).sorted(), before)
+
         // Running it again finds everything finished and rewrites the same report.
         let again = try runStudy("s")
         XCTAssertEqual(again.status, 0, again.stderr)
@@ -135,7 +143,9 @@ final class StudyRunTests: XCTestCase {
         func strip(_ v: Any) -> Any {
             if let o = v as? [String: Any] {
                 var out: [String: Any] = [:]
-                for (k, x) in o where !k.contains("seconds") && k != "reached_baseline_gain" { out[k] = strip(x) }
+                for (k, x) in o where !k.contains("seconds") && k != "reached_baseline_gain" && k != "phase_share" {
+                    out[k] = strip(x)
+                }
                 return out
             }
             if let a = v as? [Any] { return a.map(strip) }

@@ -3,7 +3,8 @@ import XCTest
 @testable import Study
 
 /// The report on a hand-made study directory whose answers are worked out by hand: two arms ×
-/// two seeds, 10 iterations, evaluations at 0, 5 and 10, 3 CPU seconds per iteration.
+/// two seeds, 10 iterations, evaluations at 0, 5 and 10 (7 s each), 3 CPU seconds per iteration
+/// (wall clock: rollout 1 s, reward 0.5 s, update 2.5 s).
 final class StudyReportTests: XCTestCase {
     var root: String!
 
@@ -26,14 +27,16 @@ final class StudyReportTests: XCTestCase {
         for r in StudyReportTests.runs {
             let dir = "\(root!)/\(r.arm)/seed-\(r.seed)"
             try fm.createDirectory(atPath: dir + "/ckpt/step_000010", withIntermediateDirectories: true)
-            fm.createFile(atPath: dir + "/ckpt/step_000010/DONE", contents: Data())
+            _ = fm.createFile(atPath: dir + "/ckpt/step_000010/DONE", contents: Data())
             try Data(#"{"algo": "flow-grpo", "reward": "aesthetic", "iterations": 10}"#.utf8).write(to: URL(fileURLWithPath: dir + "/config.json"))
             var lines: [String] = []
             for (i, step) in [0, 5, 10].enumerated() {
                 if step > 0 {
-                    for it in (step - 4)...step { lines.append(#"{"step": \#(it), "seconds_cpu": 3, "reward_mean": 0.1}"#) }
+                    for it in (step - 4)...step {
+                        lines.append(#"{"step": \#(it), "seconds_cpu": 3, "seconds_rollout": 1, "seconds_reward": 0.5, "seconds_update": 2.5, "reward_mean": 0.1}"#)
+                    }
                 }
-                lines.append(#"{"step": \#(step), "kind": "eval", "eval_proxy": \#(r.proxy[i]), "eval_strict": \#(r.strict[i])}"#)
+                lines.append(#"{"step": \#(step), "kind": "eval", "eval_proxy": \#(r.proxy[i]), "eval_strict": \#(r.strict[i]), "eval_seconds": 7}"#)
             }
             try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: dir + "/metrics.jsonl"))
         }
@@ -92,5 +95,32 @@ final class StudyReportTests: XCTestCase {
         XCTAssertTrue(md.contains("| a | 40.0"), md)
         XCTAssertTrue(md.contains("not distinguishable"), md)
         XCTAssertTrue(FileManager.default.fileExists(atPath: root + "/report.png"))
+    }
+
+    func testTimeReadingsAndCostMatchHandComputation() throws {
+        let report = try StudyReport.build(StudyLayout(directory: root))
+        // Every run trains 30 s; strict at ¼, ½, ¾ and all of it, interpolated on (seconds, strict):
+        // a0 (0, .4) (15, .6) (30, .3) → .5, .6, .45, .3; a1 (0, .4) (15, .5) (30, .45) → .45, .5, .475, .45.
+        XCTAssertEqual(report.byTime.seconds, [7.5, 15, 22.5, 30])
+        let a = try XCTUnwrap(report.byTime.strict["a"]).map { $0?.mean ?? .nan }
+        for (x, y) in zip(a, [0.475, 0.55, 0.4625, 0.375]) { XCTAssertEqual(x, y, accuracy: 1e-12) }
+        // Paired at 30 s, a − b per seed: 0.3 − 0.55 and 0.45 − 0.5.
+        let p = try XCTUnwrap(report.paired["a"])
+        XCTAssertEqual(p.equalTimeSeconds, 30)
+        XCTAssertEqual(try XCTUnwrap(p.strictAtEqualTime).mean, -0.15, accuracy: 1e-12)
+        // The baseline's gain, +0.125, over the baseline run's 30 s of the same seed: a0 9.375/30;
+        // b0 reaches it halfway from (15 s, +.1) to (30 s, +.15) = 22.5 s, b1 at 0.625 · 15 s = 9.375 s.
+        XCTAssertEqual(try XCTUnwrap(report.summary["a"]?.fractionOfBaselineSeconds).mean, 0.3125, accuracy: 1e-12)
+        let b = try XCTUnwrap(report.summary["b"])
+        XCTAssertEqual(try XCTUnwrap(b.secondsToBaselineGain).mean, (22.5 + 9.375) / 2, accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(b.fractionOfBaselineSeconds).mean, (0.75 + 0.3125) / 2, accuracy: 1e-12)
+        // Cost: 3 CPU s per iteration; wall shares 1 : 0.5 : 2.5 of 4 s; 7 s per evaluation.
+        XCTAssertEqual(b.cpuPerIteration?.mean, 3)
+        XCTAssertEqual(b.phaseShares["rollout"]??.mean, 0.25)
+        XCTAssertEqual(b.phaseShares["reward"]??.mean, 0.125)
+        XCTAssertEqual(b.phaseShares["update"]??.mean, 0.625)
+        XCTAssertEqual(b.evaluationSeconds?.mean, 7)
+        let md = report.markdown()
+        XCTAssertTrue(md.contains("| a | 47.5 [") && md.contains("| b | 3.00 [3.00, 3.00] (n 2) | 25% [25%, 25%] (n 2) |"), md)
     }
 }

@@ -25,6 +25,8 @@ struct RunStudy: ParsableCommand {
     @Option(help: "Study directory (default outputs/studies/<name>).") var out: String?
     @Option(parsing: .unconditional, help: "Runs at once (default: cores ÷ threads per run).") var jobs: Int?
     @Option(name: .customLong("threads-per-run"), parsing: .unconditional, help: "Threads of each run.") var threadsPerRun = 1
+    @Flag(name: .customLong("dry-run"), help: "Check the study and print each run's state (finished, resumes, new); start nothing, write nothing.")
+    var dryRun = false
 
     func validate() throws {
         guard threadsPerRun >= 1 else { throw ValidationError("--threads-per-run must be at least 1, got \(threadsPerRun)") }
@@ -38,6 +40,10 @@ struct RunStudy: ParsableCommand {
                                  jobs: jobs ?? max(1, cores / threadsPerRun), threadsPerRun: threadsPerRun,
                                  executable: StudyCommand.executable)
         runner.log = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        if dryRun {
+            for line in try runner.describe() { print(line) }
+            return
+        }
         let code = try runner.run()
         if code != 0 { throw ExitCode(code) }
     }

@@ -28,7 +28,12 @@ public struct StudyReport {
     var metrics: [String] { (report["metrics"] as? [Any])?.compactMap { $0 as? String } ?? [] }
     var arms: [String: Any] { report["arms"] as? [String: Any] ?? [:] }
     /// Arms in a stable order: the baseline first, then by name.
-    var armNames: [String] { arms.keys.sorted { ($0 == baseline ? 0 : 1, $0) < ($1 == baseline ? 0 : 1, $1) } }
+    /// The study file's order (`arm_order`, the baseline first in the shipped studies); reports
+    /// without it: the baseline, then by name.
+    var armNames: [String] {
+        if let order = report["arm_order"] as? [String], Set(order) == Set(arms.keys) { return order }
+        return arms.keys.sorted { ($0 == baseline ? 0 : 1, $0) < ($1 == baseline ? 0 : 1, $1) }
+    }
 
     static func numbers(_ v: Any?) -> [Double?] { (v as? [Any])?.map { MetricsEvents.number($0) } ?? [] }
     static func num(_ v: Any?) -> Double? { v.flatMap { MetricsEvents.number($0) } }
@@ -51,6 +56,7 @@ public struct StudyReport {
         body += "<h2>Arms</h2>\n" + runsTable() + armSection()
         body += "<h2>Paired differences</h2>\n" + pairedSection()
         body += "<h2>Over-optimization</h2>\n" + summarySection()
+        body += "<h2>Training time</h2>\n" + timeSection()
         body += "<h2>Frontier</h2>\n" + frontierSection()
         return HTML.page(title: "flowrl study report: \(name)", body: body)
     }
@@ -145,6 +151,34 @@ public struct StudyReport {
         return "<p>Best held-out strict accuracy, its step, how far the final evaluation fell from it, and strict accuracy "
             + "at the first proxy level every run reaches (linear interpolation between evaluations).</p>\n"
             + HTML.table(["arm", "best strict [CI]", "best step [CI]", "final − best [CI]", "strict at equal proxy [CI]", "equal proxy level"], rows)
+    }
+
+    /// Strict accuracy at equal training seconds, time to the baseline's gain, and where the time
+    /// goes (the `summary` keys of report.json; older reports without them show dashes).
+    func timeSection() -> String {
+        let summary = report["summary"] as? [String: Any] ?? [:]
+        let unit = report["seconds_unit"] as? String ?? "seconds"
+        func share(_ s: [String: Any], _ phase: String) -> String {
+            let shares = s["phase_share"] as? [String: Any]
+            guard let x = StudyReport.num((shares?[phase] as? [String: Any])?["mean"]), x.isFinite else { return "—" }
+            return String(format: "%.0f%%", x * 100)
+        }
+        let rows = armNames.compactMap { arm -> [String]? in
+            guard let s = summary[arm] as? [String: Any] else { return nil }
+            return [HTML.escape(arm), StudyReport.interval(s["train_seconds"], digits: 0),
+                    StudyReport.interval(s["strict_at_equal_seconds"]), StudyReport.interval(s["seconds_to_baseline_gain"], digits: 0),
+                    StudyReport.interval(s["fraction_of_baseline_seconds"], digits: 2),
+                    StudyReport.interval(s["cpu_seconds_per_iteration"], digits: 2),
+                    share(s, "rollout"), share(s, "reward"), share(s, "update"),
+                    StudyReport.interval(s["evaluation_seconds"], digits: 0)]
+        }
+        guard !rows.isEmpty else { return "<p>No summary in report.json.</p>\n" }
+        return "<p>Training time in \(HTML.escape(unit)) (evaluation excluded). Strict accuracy after the training time every "
+            + "run reaches; time until an arm's strict gain reaches the baseline's mean gain, and that time over the baseline "
+            + "run's total of the same seed; per-iteration cost and the shares of rollout, reward and update.</p>\n"
+            + HTML.table(["arm", "train seconds [CI]", "strict at equal seconds [CI]", "seconds to baseline's gain [CI]",
+                          "fraction of baseline's seconds [CI]", "seconds per iteration [CI]", "rollout", "reward", "update",
+                          "seconds per evaluation [CI]"], rows)
     }
 
     func frontierSection() -> String {

@@ -179,15 +179,20 @@ final class TrackingCLITests: XCTestCase {
              "paired": {}, "summary": {"A": {"best_strict": {"mean": 0.3, "ci_low": null, "ci_high": null, "n": 1},
                         "best_step": {"mean": 2, "ci_low": null, "ci_high": null, "n": 1},
                         "final_minus_best": {"mean": 0, "ci_low": null, "ci_high": null, "n": 1},
-                        "strict_at_equal_proxy": {"mean": null, "ci_low": null, "ci_high": null, "n": 0}, "equal_proxy_level": null}},
+                        "strict_at_equal_proxy": {"mean": null, "ci_low": null, "ci_high": null, "n": 0}, "equal_proxy_level": null,
+                        "cpu_seconds_per_iteration": {"mean": 2.5, "ci_low": null, "ci_high": null, "n": 1},
+                        "phase_share": {"rollout": {"mean": 0.25, "n": 1}, "reward": {"mean": 0.05, "n": 1}, "update": {"mean": 0.7, "n": 1}}}},
              "frontier": {"A": {"proxy": [0.5, 0.6], "strict_mean": [0.2, 0.3], "ci_low": [null, null], "ci_high": [null, null], "n": [1, 1]}}}
             """#)
         let s = try CLI.run(["report", "study", "--out", "study.html"], cwd: fixture.root)
         XCTAssertEqual(s.status, 0, s.stderr)
         let studyDOM = try Chromium.run(fixture.path("study.html"), ["--dump-dom"])
-        for h in ["<h1>s</h1>", "<h2>Arms</h2>", "<h2>Paired differences</h2>", "<h2>Over-optimization</h2>", "<h2>Frontier</h2>"] {
+        for h in ["<h1>s</h1>", "<h2>Arms</h2>", "<h2>Paired differences</h2>", "<h2>Over-optimization</h2>",
+                  "<h2>Training time</h2>", "<h2>Frontier</h2>"] {
             XCTAssertTrue(studyDOM.contains(h), "rendered study DOM lacks \(h)")
         }
+        // The time table's row: 2.50 s per iteration, 25% / 5% / 70% of it in rollout / reward / update.
+        XCTAssertTrue(studyDOM.contains("<td>2.50") && studyDOM.contains("<td>25%</td><td>5%</td><td>70%</td>"), studyDOM)
     }
 
     func testBadSourcesAreOneLineErrors() throws {

@@ -36,6 +36,7 @@ extension StudyReport {
             o["strict_at_equal_proxy"] = StudyReport.single(p.strictAtEqualProxy)
             o["equal_proxy_level"] = StudyReport.number(p.equalProxyLevel)
             o["strict_at_equal_seconds"] = StudyReport.single(p.strictAtEqualTime)
+            o["strict_at_equal_proxy_adjusted"] = StudyReport.single(p.strictAtEqualProxyAdjusted)
             o["equal_seconds"] = StudyReport.number(p.equalTimeSeconds)
             pairedJSON[name] = o
         }
@@ -69,7 +70,8 @@ extension StudyReport {
             return o
         }
         return ["study": study.name, "source": study.source, "baseline": study.baseline, "metrics": study.metrics,
-                "seeds": study.seeds.map { Int($0) }, "arm_order": study.arms, "confidence": confidence, "runs": runList,
+                "seeds": study.seeds.map { Int($0) }, "arm_order": study.arms, "confidence": confidence,
+                "adjusted_confidence": adjustedConfidence, "runs": runList,
                 "arms": armsJSON, "paired": pairedJSON, "summary": summaryJSON, "frontier": frontierJSON,
                 "by_seconds": ["seconds": byTime.seconds, "eval_strict": byTime.strict.mapValues { StudyReport.columns($0) }] as JSONObject,
                 "baseline_gain": StudyReport.number(baselineGain), "seconds_unit": secondsUnit]

@@ -110,6 +110,21 @@ extension StudyReport {
             md += "\(StudyReport.cell(p.strictAtEqualTime, "eval_strict", signed: true)) | \(StudyReport.verdict(p.strictAtEqualTime)) | | |\n"
         }
 
+        let k = study.arms.count - 1
+        if k > 1 {
+            md += "\nThe primary comparison, strict accuracy at equal proxy, is made once per arm: with \(k) arms against the "
+            md += "baseline, each at \(String(format: "%.1f", adjustedConfidence * 100))% (Bonferroni) so that the chance of any "
+            md += "false verdict among the \(k) stays at most \(100 - pct)%. The other rows are unadjusted \(pct)% intervals, "
+            md += "\(k * study.metrics.count * 2) of them: where two arms do not really differ, about one row in twenty still "
+            md += "says \"higher\" or \"lower\".\n\n"
+            md += "| arm | eval_strict at equal proxy, adjusted | verdict |\n|---|---|---|\n"
+            for arm in study.arms where arm != study.baseline {
+                guard let p = paired[arm] else { continue }
+                md += "| \(arm) | \(StudyReport.cell(p.strictAtEqualProxyAdjusted, "eval_strict", signed: true)) | "
+                md += "\(StudyReport.verdict(p.strictAtEqualProxyAdjusted)) |\n"
+            }
+        }
+
         for m in study.metrics {
             md += "\n## \(m) by evaluation step\n\n| step | " + study.arms.joined(separator: " | ") + " |\n"
             md += "|---|" + String(repeating: "---|", count: study.arms.count) + "\n"

@@ -31,6 +31,8 @@ public struct StudyReport {
         /// Strict accuracy after the training seconds every finished run of the two arms reaches.
         public var strictAtEqualTime: Interval?
         public var equalTimeSeconds: Double?
+        /// `strictAtEqualProxy` at the Bonferroni-adjusted confidence `adjustedConfidence`.
+        public var strictAtEqualProxyAdjusted: Interval?
     }
 
     public struct Summary {
@@ -80,6 +82,14 @@ public struct StudyReport {
     public var equalTimeSeconds: Double?
     public var baselineGain: Double?
     public var byTime = TimeTable(seconds: [], strict: [:])
+
+    /// The study's primary comparison is strict accuracy at equal proxy, once per non-baseline arm:
+    /// with k of them, each interval at 1 − α/k (Bonferroni) keeps the chance of any false
+    /// "distinguishable" among the k at most α. The per-metric, per-step tables stay unadjusted.
+    public var adjustedConfidence: Double {
+        let k = max(1, study.arms.count - 1)
+        return 1 - (1 - confidence) / Double(k)
+    }
 
     /// Reads the study directory and computes everything.
     public static func build(_ layout: StudyLayout, confidence: Double = 0.95) throws -> StudyReport {
@@ -169,10 +179,11 @@ public struct StudyReport {
             final[m] = Paired.difference(bySeed(af, last), bySeed(bf, last), confidence: confidence)
         }
         let level = EqualProxy.commonLevel((af + bf).map { $0.path() })
-        var strictAtLevel: Interval? = nil
+        var strictAtLevel: Interval? = nil, strictAtLevelAdjusted: Interval? = nil
         if let level {
             let g = { (r: StudyRunData) in EqualProxy.gold(at: level, r.path()) }
             strictAtLevel = Paired.difference(bySeed(af, g), bySeed(bf, g), confidence: confidence)
+            strictAtLevelAdjusted = Paired.difference(bySeed(af, g), bySeed(bf, g), confidence: adjustedConfidence)
         }
         let time = (af + bf).compactMap(\.seconds.last).min()
         var strictAtTime: Interval? = nil
@@ -182,7 +193,8 @@ public struct StudyReport {
         }
         return PairedSeries(steps: steps, metrics: metrics, peak: peak, final: final,
                             strictAtEqualProxy: strictAtLevel, equalProxyLevel: level,
-                            strictAtEqualTime: strictAtTime, equalTimeSeconds: time)
+                            strictAtEqualTime: strictAtTime, equalTimeSeconds: time,
+                            strictAtEqualProxyAdjusted: strictAtLevelAdjusted)
     }
 
     func summarize(_ arm: String) -> Summary {

@@ -123,4 +123,33 @@ final class StudyReportTests: XCTestCase {
         let md = report.markdown()
         XCTAssertTrue(md.contains("| a | 47.5 [") && md.contains("| b | 3.00 [3.00, 3.00] (n 2) | 25% [25%, 25%] (n 2) |"), md)
     }
+
+    /// With k arms against the baseline the equal-proxy comparison is also given at 1 − 0.05/k:
+    /// here k = 2, two seeds, differences 0.1 and 0.3 → mean 0.2, s/√n = 0.1, half-widths
+    /// t(0.975, 1)·0.1 = 1.2706 and t(0.9875, 1)·0.1 = 2.5452 (t table: 12.706, 25.452).
+    func testEqualProxyComparisonIsAlsoBonferroniAdjusted() throws {
+        let study = StudyLayout.Resolved(name: "k2", source: "k2.json", baseline: "b", metrics: ["eval_strict", "eval_proxy"],
+                                         seeds: [0, 1], arms: ["b", "a1", "a2"], iterations: ["b": 10, "a1": 10, "a2": 10],
+                                         rewards: ["b": "aesthetic", "a1": "aesthetic", "a2": "aesthetic"])
+        let strictAtEnd: [String: [Double]] = ["b": [0.5, 0.5], "a1": [0.6, 0.8], "a2": [0.5, 0.5]]
+        var runs: [StudyRunData] = []
+        for arm in study.arms {
+            for seed in [0, 1] {
+                var r = StudyRunData(arm: arm, seed: UInt64(seed), status: .finished, error: nil)
+                r.steps = [0, 10]
+                r.metrics = ["eval_proxy": [0, 1], "eval_strict": [0.4, strictAtEnd[arm]![seed]]]
+                r.seconds = [0, 30]
+                runs.append(r)
+            }
+        }
+        let report = StudyReport(study: study, runs: runs)
+        XCTAssertEqual(report.adjustedConfidence, 0.975, accuracy: 1e-15)
+        let p = try XCTUnwrap(report.paired["a1"])
+        let plain = try XCTUnwrap(p.strictAtEqualProxy), adjusted = try XCTUnwrap(p.strictAtEqualProxyAdjusted)
+        XCTAssertEqual(plain.mean, 0.2, accuracy: 1e-12)
+        XCTAssertEqual(adjusted.mean, 0.2, accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(plain.high) - 0.2, 1.2706, accuracy: 1e-4)
+        XCTAssertEqual(try XCTUnwrap(adjusted.high) - 0.2, 2.5452, accuracy: 1e-4)
+        XCTAssertTrue(report.markdown().contains("each at 97.5% (Bonferroni)"))
+    }
 }

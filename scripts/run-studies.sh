@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# Runs the three shipped studies one after another, two 1-thread runs at a time (the best use of a
-# 2-core machine), and copies each finished report to docs/results/<name>/. Every step resumes:
-# run the script again after an interruption (or in a later session) and finished runs are skipped,
-# stopped ones continue from their newest checkpoint.
+# Runs the three shipped studies, two 1-thread runs at a time (the best use of a 2-core machine),
+# and copies each finished report to docs/results/<name>/. Every step resumes: run the script
+# again after an interruption (or in a later session) and finished runs are skipped, stopped ones
+# continue from their newest checkpoint.
 #
 #   scripts/run-studies.sh                      # OUT=outputs/studies, FLOWRL=.build/release/flowrl
 #   OUT=/work/studies FLOWRL=/work/studybin/flowrl nohup scripts/run-studies.sh > studies.log 2>&1 &
 #
 # forward-vs-guard's grpo-guard arm has exactly the settings of guard-vs-flowgrpo's (same
 # settings.json; runs are deterministic at a fixed thread count), so its finished runs are copied
-# over instead of being computed twice.
+# over instead of being computed twice. So that no core idles while guard-vs-flowgrpo runs its
+# last run alone, forward-vs-guard starts beside it with one job, and continues with two once
+# guard-vs-flowgrpo is done (Ctrl-C to the study saves every run's checkpoint; it resumes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-outputs/studies}
@@ -23,14 +25,48 @@ publish() {   # name: the report files of a finished study into docs/results/<na
     mkdir -p "docs/results/$1"
     cp "$OUT/$1/report.md" "$OUT/$1/report.png" "$OUT/$1/report.json" "docs/results/$1/"
 }
-"$FLOWRL" study run studies/overopt.json --out "$OUT/overopt" --jobs 2 --threads-per-run 1 && publish overopt
-"$FLOWRL" study run studies/guard-vs-flowgrpo.json --out "$OUT/guard-vs-flowgrpo" --jobs 2 --threads-per-run 1 \
-    && publish guard-vs-flowgrpo
-for s in 0 1 2; do
-    src=$OUT/guard-vs-flowgrpo/grpo-guard/seed-$s dst=$OUT/forward-vs-guard/grpo-guard/seed-$s
-    if [ -f "$src/ckpt/step_000200/DONE" ] && [ ! -e "$dst" ]; then
-        mkdir -p "$(dirname "$dst")" && cp -a "$src" "$dst" && rm -f "$dst/.lock"
+study() {     # name jobs: run (or resume) studies/<name>.json into $OUT/<name>
+    "$FLOWRL" study run "studies/$1.json" --out "$OUT/$1" --jobs "$2" --threads-per-run 1
+}
+# The same in the background, as a direct child (so that $! is the study process itself).
+study_bg() {
+    "$FLOWRL" study run "studies/$1.json" --out "$OUT/$1" --jobs "$2" --threads-per-run 1 &
+}
+copy_guard_runs() {
+    for s in 0 1 2; do
+        src=$OUT/guard-vs-flowgrpo/grpo-guard/seed-$s dst=$OUT/forward-vs-guard/grpo-guard/seed-$s
+        if [ -f "$src/ckpt/step_000200/DONE" ] && [ ! -e "$dst" ]; then
+            mkdir -p "$(dirname "$dst")" && cp -a "$src" "$dst" && rm -f "$dst/.lock"
+        fi
+    done
+}
+# "(F finished, R running now, S to resume, N new)" of a study's dry run → "R S N" (R 0 when absent).
+state() {
+    "$FLOWRL" study run "studies/$1.json" --out "$OUT/$1" --dry-run | head -1 \
+        | sed -E 's/.*\(([0-9]+) finished, (([0-9]+) running now, )?([0-9]+) to resume, ([0-9]+) new\).*/\3 \4 \5/' \
+        | awk '{ if (NF == 2) print 0, $1, $2; else print $1, $2, $3 }'
+}
+
+study overopt 2 && publish overopt
+
+study_bg guard-vs-flowgrpo 2
+gvf=$!
+side=""
+while kill -0 "$gvf" 2>/dev/null; do
+    sleep 60
+    # One run left and nothing queued: give the free core to forward-vs-guard.
+    if [ -z "$side" ] && [ "$(state guard-vs-flowgrpo)" = "1 0 0" ]; then
+        copy_guard_runs
+        study_bg forward-vs-guard 1
+        side=$!
     fi
 done
-"$FLOWRL" study run studies/forward-vs-guard.json --out "$OUT/forward-vs-guard" --jobs 2 --threads-per-run 1 \
-    && publish forward-vs-guard
+wait "$gvf" && publish guard-vs-flowgrpo
+if [ -n "$side" ]; then
+    # SIGTERM, not SIGINT (a background job of a script starts with SIGINT ignored); the study
+    # treats both alike: every run saves its checkpoint, the study exits and resumes below.
+    kill -TERM "$side" 2>/dev/null || true
+    wait "$side" || true
+fi
+copy_guard_runs
+study forward-vs-guard 2 && publish forward-vs-guard

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the three shipped studies, two 1-thread runs at a time (the best use of a 2-core machine),
-# and copies each finished report to docs/results/<name>/. Every step resumes: run the script
+# Runs the three shipped studies (guard-vs-flowgrpo, forward-vs-guard, overopt), two 1-thread runs
+# at a time (the best use of a 2-core machine), and copies each finished report to
+# docs/results/<name>/. Every step resumes: run the script
 # again after an interruption (or in a later session) and finished runs are skipped, stopped ones
 # continue from their newest checkpoint.
 #
@@ -47,8 +48,6 @@ state() {
         | awk '{ if (NF == 2) print 0, $1, $2; else print $1, $2, $3 }'
 }
 
-study overopt 2 && publish overopt
-
 study_bg guard-vs-flowgrpo 2
 gvf=$!
 side=""
@@ -70,3 +69,6 @@ if [ -n "$side" ]; then
 fi
 copy_guard_runs
 study forward-vs-guard 2 && publish forward-vs-guard
+# Last, as it was added last: overopt's Flow-GRPO arm with Guard's clip share (the other arms
+# are finished and are skipped).
+study overopt 2 && publish overopt

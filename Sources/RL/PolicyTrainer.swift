@@ -29,6 +29,17 @@ extension GRPOTrainer: PolicyTrainer {}
 public enum PolicyTrainers {
     public static let known = PolicyLosses.known + ForwardProcessTrainer.algorithms
 
+    /// Throws what `make` would about `config.algo` and its loss, without building a trainer (a
+    /// study checks every arm this way before any run starts).
+    public static func validate(_ config: TrainConfig) throws {
+        guard known.contains(config.algo) else { throw TrainError.unknownAlgorithm(config.algo, known) }
+        if ForwardProcessTrainer.algorithms.contains(config.algo) {
+            _ = try ForwardProcessTrainer.makeLoss(config)
+        } else {
+            _ = try PolicyLosses.make(config.algo, config: config)
+        }
+    }
+
     /// The trainer for `config.algo`, starting from `base` or continuing from `resume`.
     public static func make(config: TrainConfig, modelConfig: ModelConfig, base: Parameters, reward: any Reward,
                             prompts: [String], resume: TrainingCheckpoint? = nil,

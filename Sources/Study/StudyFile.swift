@@ -132,7 +132,7 @@ public struct StudyFile {
         } catch TrainSettingsError.badLayer(_, let reason) {
             throw fail(reason)
         } catch { throw fail("\(error)") }
-        do { _ = try PolicyLosses.make(config.algo, config: config) } catch { throw fail("\(error)") }
+        do { try PolicyTrainers.validate(config) } catch { throw fail("\(error)") }
         do { _ = try RewardRegistry.parse(config.reward) } catch { throw fail("reward '\(config.reward)': \(error)") }
         guard FileManager.default.fileExists(atPath: config.base + "/config.json") else {
             throw fail("base model \(config.base) does not exist (no config.json)")

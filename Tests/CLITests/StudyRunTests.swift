@@ -154,4 +154,19 @@ final class StudyRunTests: XCTestCase {
         let data = try JSONSerialization.data(withJSONObject: strip(report), options: [.sortedKeys])
         return String(decoding: data, as: UTF8.self)
     }
+
+    /// Every study shipped in studies/ is valid as it stands: each arm × seed gives settings that
+    /// `flowrl train` accepts (checked by --dry-run, which starts and writes nothing).
+    func testShippedStudiesAreValid() throws {
+        let dir = CLI.packageRoot.appendingPathComponent("studies")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".json") }.sorted()
+        XCTAssertTrue(files.contains("overopt.json") && files.contains("guard-vs-flowgrpo.json") && files.contains("forward-vs-guard.json"), "\(files)")
+        for file in files {
+            let out = fx.path("shipped-" + file)
+            let r = try CLI.run(["study", "run", "studies/" + file, "--out", out, "--dry-run"])
+            XCTAssertEqual(r.status, 0, "\(file): \(r.stderr)")
+            XCTAssertTrue(r.stdout.contains("(0 finished, 0 to resume,"), "\(file): \(r.stdout)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out), "\(file): a dry run wrote \(out)")
+        }
+    }
 }

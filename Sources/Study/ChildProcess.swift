@@ -42,7 +42,8 @@ struct ChildProcess {
 
         var env = ProcessInfo.processInfo.environment
         env.merge(environment) { $1 }
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        // argv[0] "flowrl" whatever path starts it (the study passes /proc/self/exe).
+        let argv = (["flowrl"] + arguments).map { strdup($0) } + [nil]
         let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { argv.forEach { free($0) }; envp.forEach { free($0) } }
         var pid: pid_t = 0

@@ -169,4 +169,36 @@ final class StudyRunTests: XCTestCase {
             XCTAssertFalse(FileManager.default.fileExists(atPath: out), "\(file): a dry run wrote \(out)")
         }
     }
+
+    /// A study keeps starting its own code when its binary is replaced mid-way (a rebuild, or a
+    /// copy over it): each run is spawned from /proc/self/exe, not from the binary's path — here
+    /// replaced by a script that would fail every later run.
+    func testStudySurvivesItsBinaryBeingReplaced() throws {
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: fx.path("bin"), withIntermediateDirectories: true)
+        let copy = fx.path("bin/flowrl")
+        try fm.copyItem(atPath: CLI.binary.path, toPath: copy)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: copy)
+        p.arguments = ["study", "run", "study.json", "--out", "b", "--jobs", "1"]
+        p.currentDirectoryURL = fx.root
+        let log = fx.root.appendingPathComponent("b.log")
+        _ = fm.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        p.standardOutput = handle; p.standardError = handle
+        try p.run()
+        let firstRun = fx.path("b/flow/seed-0/ckpt/step_000002/DONE")
+        let deadline = Date().addingTimeInterval(300)
+        while !fm.fileExists(atPath: firstRun) && p.isRunning && Date() < deadline { usleep(20_000) }
+        XCTAssertTrue(p.isRunning, "the study ended before its binary could be replaced")
+        try "#!/bin/sh\nexit 7\n".write(toFile: copy + ".new", atomically: false, encoding: .utf8)
+        chmod(copy + ".new", 0o755)
+        XCTAssertEqual(rename(copy + ".new", copy), 0)
+        p.waitUntilExit()
+        let text = String(decoding: (try? Data(contentsOf: log)) ?? Data(), as: UTF8.self)
+        XCTAssertEqual(p.terminationStatus, 0, text)
+        for arm in ["flow", "guard"] { for seed in [0, 1] {
+            XCTAssertTrue(fm.fileExists(atPath: fx.path("b/\(arm)/seed-\(seed)/ckpt/step_000002/DONE")), "\(arm) \(seed): \(text)")
+        } }
+    }
 }

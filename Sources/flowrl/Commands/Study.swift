@@ -72,8 +72,11 @@ struct ReportStudy: ParsableCommand {
 }
 
 extension StudyCommand {
-    /// This process's own binary, so the runs use exactly the code of the study.
+    /// This process's own binary, so the runs use exactly the code of the study. On Linux that is
+    /// /proc/self/exe itself, not the path it links to: a rebuild (`swift build`) or a copy over
+    /// the binary while a study runs replaces the file at that path, and later runs would start the
+    /// new code — or nothing, as the link then reads "… (deleted)".
     static var executable: String {
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        FileManager.default.isExecutableFile(atPath: "/proc/self/exe") ? "/proc/self/exe" : CommandLine.arguments[0]
     }
 }

@@ -115,7 +115,7 @@ extension StudyReport {
             md += "\nThe primary comparison, strict accuracy at equal proxy, is made once per arm: with \(k) arms against the "
             md += "baseline, each at \(String(format: "%.1f", adjustedConfidence * 100))% (Bonferroni) so that the chance of any "
             md += "false verdict among the \(k) stays at most \(100 - pct)%. The other rows are unadjusted \(pct)% intervals, "
-            md += "\(k * study.metrics.count * 2) of them: where two arms do not really differ, about one row in twenty still "
+            md += "\(k * (study.metrics.count * 2 + 2)) of them: where two arms do not really differ, about one row in twenty still "
             md += "says \"higher\" or \"lower\".\n\n"
             md += "| arm | eval_strict at equal proxy, adjusted | verdict |\n|---|---|---|\n"
             for arm in study.arms where arm != study.baseline {

@@ -52,7 +52,7 @@ study_bg guard-vs-flowgrpo 2
 gvf=$!
 side=""
 while kill -0 "$gvf" 2>/dev/null; do
-    sleep 60
+    sleep "${POLL:-60}"   # seconds between looks (a mock flowrl in place of the real one tests the flow with POLL=1)
     # One run left and nothing queued: give the free core to forward-vs-guard.
     if [ -z "$side" ] && [ "$(state guard-vs-flowgrpo)" = "1 0 0" ]; then
         copy_guard_runs

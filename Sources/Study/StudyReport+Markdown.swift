@@ -27,6 +27,11 @@ extension StudyReport {
         return "\(mean) [\(format(lo, metric)), \(format(hi, metric))] (n \(x.n))"
     }
 
+    /// "+2.5 [-0.5, 5.4] (n 4) | not distinguishable": a paired difference and what it says.
+    static func judged(_ x: Interval?, _ metric: String) -> String {
+        "\(cell(x, metric, signed: true)) | \(verdict(x))"
+    }
+
     static func verdict(_ x: Interval?) -> String {
         guard let x else { return "no data" }
         guard x.low != nil else { return "one seed: no interval" }
@@ -100,14 +105,12 @@ extension StudyReport {
         for arm in study.arms where arm != study.baseline {
             guard let p = paired[arm] else { continue }
             for m in study.metrics {
-                let f = p.final[m] ?? nil, k = p.peak[m] ?? nil
-                md += "| \(arm) | \(m) | \(StudyReport.cell(f, m, signed: true)) | \(StudyReport.verdict(f)) | "
-                md += "\(StudyReport.cell(k, m, signed: true)) | \(StudyReport.verdict(k)) |\n"
+                md += "| \(arm) | \(m) | \(StudyReport.judged(p.final[m] ?? nil, m)) | \(StudyReport.judged(p.peak[m] ?? nil, m)) |\n"
             }
             md += "| \(arm) | eval_strict at equal proxy (\(StudyReport.format(p.equalProxyLevel, "eval_proxy"))) | "
-            md += "\(StudyReport.cell(p.strictAtEqualProxy, "eval_strict", signed: true)) | \(StudyReport.verdict(p.strictAtEqualProxy)) | | |\n"
+                + "\(StudyReport.judged(p.strictAtEqualProxy, "eval_strict")) | | |\n"
             md += "| \(arm) | eval_strict at equal time (\(StudyReport.format(p.equalTimeSeconds, "seconds")) s) | "
-            md += "\(StudyReport.cell(p.strictAtEqualTime, "eval_strict", signed: true)) | \(StudyReport.verdict(p.strictAtEqualTime)) | | |\n"
+                + "\(StudyReport.judged(p.strictAtEqualTime, "eval_strict")) | | |\n"
         }
 
         let k = study.arms.count - 1
@@ -120,8 +123,7 @@ extension StudyReport {
             md += "| arm | eval_strict at equal proxy, adjusted | verdict |\n|---|---|---|\n"
             for arm in study.arms where arm != study.baseline {
                 guard let p = paired[arm] else { continue }
-                md += "| \(arm) | \(StudyReport.cell(p.strictAtEqualProxyAdjusted, "eval_strict", signed: true)) | "
-                md += "\(StudyReport.verdict(p.strictAtEqualProxyAdjusted)) |\n"
+                md += "| \(arm) | \(StudyReport.judged(p.strictAtEqualProxyAdjusted, "eval_strict")) |\n"
             }
         }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the three shipped studies (guard-vs-flowgrpo, forward-vs-guard, overopt), two 1-thread runs
+# Runs the three shipped studies (guard-vs-flowgrpo, overopt, forward-vs-guard), two 1-thread runs
 # at a time (the best use of a 2-core machine), and copies each finished report to
 # docs/results/<name>/. Every step resumes: run the script
 # again after an interruption (or in a later session) and finished runs are skipped, stopped ones
@@ -8,11 +8,12 @@
 #   scripts/run-studies.sh                      # OUT=outputs/studies, FLOWRL=.build/release/flowrl
 #   OUT=/work/studies FLOWRL=/work/studybin/flowrl nohup scripts/run-studies.sh > studies.log 2>&1 &
 #
-# forward-vs-guard's grpo-guard arm has exactly the settings of guard-vs-flowgrpo's (same
-# settings.json; runs are deterministic at a fixed thread count), so its finished runs are copied
-# over instead of being computed twice. So that no core idles while guard-vs-flowgrpo runs its
-# last run alone, forward-vs-guard starts beside it with one job, and continues with two once
-# guard-vs-flowgrpo is done (Ctrl-C to the study saves every run's checkpoint; it resumes).
+# Order: the shortest remaining work first, so that each report is published as early as it can
+# be. So that no core idles while guard-vs-flowgrpo runs its last run alone, overopt starts beside
+# it with one job, and continues with two once guard-vs-flowgrpo is done (SIGTERM to the study
+# saves every run's checkpoint; it resumes). forward-vs-guard's grpo-guard arm has exactly the
+# settings of guard-vs-flowgrpo's (same settings.json; runs are deterministic at a fixed thread
+# count), so its finished runs are copied over instead of being computed twice.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-outputs/studies}
@@ -53,10 +54,9 @@ gvf=$!
 side=""
 while kill -0 "$gvf" 2>/dev/null; do
     sleep "${POLL:-60}"   # seconds between looks (a mock flowrl in place of the real one tests the flow with POLL=1)
-    # One run left and nothing queued: give the free core to forward-vs-guard.
+    # One run left and nothing queued: give the free core to overopt.
     if [ -z "$side" ] && [ "$(state guard-vs-flowgrpo)" = "1 0 0" ]; then
-        copy_guard_runs
-        study_bg forward-vs-guard 1
+        study_bg overopt 1
         side=$!
     fi
 done
@@ -67,8 +67,6 @@ if [ -n "$side" ]; then
     kill -TERM "$side" 2>/dev/null || true
     wait "$side" || true
 fi
+study overopt 2 && publish overopt
 copy_guard_runs
 study forward-vs-guard 2 && publish forward-vs-guard
-# Last, as it was added last: overopt's Flow-GRPO arm with Guard's clip share (the other arms
-# are finished and are skipped).
-study overopt 2 && publish overopt

@@ -32,6 +32,30 @@ final class TrainSettingsTests: XCTestCase {
         XCTAssertEqual(try TrainSettings.resolve(layers: [file]).config, TrainConfig())
     }
 
+    /// configs/nft-curriculum.json and configs/awm-curriculum.json are the forward arms of
+    /// studies/forward-vs-guard.json as one file each (the study's layers: the recipe file, the
+    /// study's config, the arm), so the numbers docs/results.md gives for those arms are what
+    /// `flowrl train --config` of the files runs.
+    func testTheForwardConfigsAreTheForwardStudysArms() throws {
+        func json(_ path: String) throws -> [String: Any] {
+            let data = try Data(contentsOf: Self.packageRoot.appendingPathComponent(path))
+            return try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any], path)
+        }
+        let study = try json("studies/forward-vs-guard.json")
+        let arms = try XCTUnwrap(study["arms"] as? [[String: Any]])
+        var studyConfig = try XCTUnwrap(study["config"] as? [String: Any])
+        studyConfig["checkpoint_every"] = nil        // how often a study run saves, not what it trains
+        let recipe = try json(try XCTUnwrap(study["config_file"] as? String))
+        for (name, file, lr) in [("diffusion-nft", "configs/nft-curriculum.json", Float(1e-4)),
+                                 ("awm", "configs/awm-curriculum.json", Float(3e-5))] {
+            let arm = try XCTUnwrap(arms.first { $0["name"] as? String == name }?["settings"] as? [String: Any], name)
+            let fromStudy = try TrainSettings.resolve(layers: [recipe, studyConfig, arm, ["seed": UInt64(0)]]).config
+            let fromFile = try TrainSettings.resolve(layers: [try json(file)]).config
+            XCTAssertEqual(fromFile, fromStudy, file)
+            XCTAssertEqual(fromFile.algo, name); XCTAssertEqual(fromFile.lr, lr, file)
+        }
+    }
+
     func testNamingAnAlgorithmGivesItsOwnBetaAndEpsilon() throws {
         let guardRun = try TrainSettings.resolve(layers: [["algo": "grpo-guard"]]).config
         XCTAssertEqual(guardRun.klBeta, 0, "GRPO-Guard's own β is the paper's 0")

@@ -10,6 +10,12 @@ final class TrainSettingsTests: XCTestCase {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
+    /// A shipped JSON object (a config or study file), by its path in the package.
+    static func shippedJSON(_ path: String) throws -> [String: Any] {
+        let data = try Data(contentsOf: packageRoot.appendingPathComponent(path))
+        return try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any], path)
+    }
+
     func testNoSettingsRunTheShippedGuardCurriculumRecipe() throws {
         let config = try TrainSettings.resolve(layers: []).config
         XCTAssertEqual(config.algo, "grpo-guard")
@@ -19,15 +25,13 @@ final class TrainSettingsTests: XCTestCase {
         XCTAssertEqual(config.sdeSteps, 4); XCTAssertEqual(config.shift, 1)
         XCTAssertEqual(config.iterations, 300); XCTAssertEqual(config.evalEvery, 50)
         // The recipe is configs/guard-curriculum.json, given as a file or not at all.
-        let data = try Data(contentsOf: Self.packageRoot.appendingPathComponent("configs/guard-curriculum.json"))
-        let file = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let file = try Self.shippedJSON("configs/guard-curriculum.json")
         XCTAssertEqual(try TrainSettings.resolve(layers: [file]).config, config)
         XCTAssertEqual(Set(file.keys), Set(TrainSettings.defaultRecipe.keys))
     }
 
     func testTheFlowGRPOBaselineConfigGivesThePreviousDefaults() throws {
-        let data = try Data(contentsOf: Self.packageRoot.appendingPathComponent("configs/flow-grpo-baseline.json"))
-        let file = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let file = try Self.shippedJSON("configs/flow-grpo-baseline.json")
         // The library's base values were `flowrl train`'s defaults before the recipe.
         XCTAssertEqual(try TrainSettings.resolve(layers: [file]).config, TrainConfig())
     }
@@ -37,20 +41,16 @@ final class TrainSettingsTests: XCTestCase {
     /// study's config, the arm), so the numbers docs/results.md gives for those arms are what
     /// `flowrl train --config` of the files runs.
     func testTheForwardConfigsAreTheForwardStudysArms() throws {
-        func json(_ path: String) throws -> [String: Any] {
-            let data = try Data(contentsOf: Self.packageRoot.appendingPathComponent(path))
-            return try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any], path)
-        }
-        let study = try json("studies/forward-vs-guard.json")
+        let study = try Self.shippedJSON("studies/forward-vs-guard.json")
         let arms = try XCTUnwrap(study["arms"] as? [[String: Any]])
         var studyConfig = try XCTUnwrap(study["config"] as? [String: Any])
         studyConfig["checkpoint_every"] = nil        // how often a study run saves, not what it trains
-        let recipe = try json(try XCTUnwrap(study["config_file"] as? String))
+        let recipe = try Self.shippedJSON(try XCTUnwrap(study["config_file"] as? String))
         for (name, file, lr) in [("diffusion-nft", "configs/nft-curriculum.json", Float(1e-4)),
                                  ("awm", "configs/awm-curriculum.json", Float(3e-5))] {
             let arm = try XCTUnwrap(arms.first { $0["name"] as? String == name }?["settings"] as? [String: Any], name)
             let fromStudy = try TrainSettings.resolve(layers: [recipe, studyConfig, arm, ["seed": UInt64(0)]]).config
-            let fromFile = try TrainSettings.resolve(layers: [try json(file)]).config
+            let fromFile = try TrainSettings.resolve(layers: [try Self.shippedJSON(file)]).config
             XCTAssertEqual(fromFile, fromStudy, file)
             XCTAssertEqual(fromFile.algo, name); XCTAssertEqual(fromFile.lr, lr, file)
         }
